@@ -1,0 +1,158 @@
+"""The `maestro` command: thin click commands over the compiler, runtime and server.
+
+Commands other than check/compile live in maestro_spec/commands/ and are
+imported only when invoked, so `maestro compile` starts without httpx,
+pydantic or a server stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .commands.common import (
+    EXIT_CODES_HELP,
+    EXIT_OK,
+    EXIT_SPEC_ERRORS,
+    EXIT_USAGE,
+    InputFileError,
+    compile_path,
+    fail,
+    get_vars,
+    output_format_option,
+    report,
+    summary_line,
+    var_options,
+)
+from .compiler.diagnostics import count_errors
+
+# command name -> "module:attribute", imported on first use.
+LAZY_COMMANDS = {
+    "run": "maestro_spec.commands.run:run",
+    "runs": "maestro_spec.commands.run:runs",
+    "watch": "maestro_spec.commands.watch:watch",
+    "serve": "maestro_spec.commands.serve:serve",
+    "fmt": "maestro_spec.commands.authoring:fmt",
+    "decompile": "maestro_spec.commands.authoring:decompile",
+    "schema": "maestro_spec.commands.authoring:schema",
+    "init": "maestro_spec.commands.authoring:init",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target)]
+        return sorted(set(super().list_commands(ctx)) | set(available))
+
+    def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
+        target = LAZY_COMMANDS.get(name)
+        if target is None or not _module_exists(target):
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+def _module_exists(target: str) -> bool:
+    module = target.split(":")[0]
+    return (Path(__file__).parent / Path(*module.split(".")[1:])).with_suffix(".py").exists()
+
+
+@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="maestro")
+def main() -> None:
+    """Author, check, compile and run AI21 Maestro requests from .maestro specs.
+
+    \b
+    Start here:
+      maestro check examples/*.maestro     diagnostics for specs (or .json bodies)
+      maestro compile examples/invoice.maestro   the request JSON
+    """
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@var_options
+@output_format_option
+def check(paths, var_args, var_files, output_format):
+    """Check specs (.maestro) or request bodies (.json) against the API's rules.
+
+    A param without a --var value is left as {{name}} rather than reported,
+    so a spec can be checked before its values exist.
+    """
+    vars = get_vars(var_args, var_files)
+    errors = warnings = 0
+    unreadable = False
+    for path in paths:
+        try:
+            source = compile_path(path, vars, require_values=False)
+        except InputFileError as e:
+            click.secho(f"error: {e}", fg="red", err=True)
+            unreadable = True
+            continue
+        report(source, output_format)
+        e = count_errors(source.compiled.diagnostics)
+        errors += e
+        warnings += len(source.compiled.diagnostics) - e
+    if output_format == "text":
+        click.echo(summary_line(errors, warnings, len(paths)), err=True)
+    raise SystemExit(EXIT_USAGE if unreadable else EXIT_SPEC_ERRORS if errors else EXIT_OK)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("path", metavar="PATH")
+@var_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the JSON here instead of stdout.")
+@output_format_option
+def compile(path, var_args, var_files, output, output_format):
+    """Compile a spec to the exact JSON body of POST /maestro/runs.
+
+    The output is accepted unchanged by any client, including the official
+    SDK: client.beta.maestro.runs.create(**json.load(f)).
+    """
+    import json
+
+    source = _compile_or_exit(path, get_vars(var_args, var_files))
+    report(source, output_format)
+    if count_errors(source.compiled.diagnostics):
+        raise SystemExit(EXIT_SPEC_ERRORS)
+    body = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
+    if output:
+        try:
+            Path(output).write_text(body, encoding="utf-8")
+        except OSError as e:
+            raise fail(f"cannot write {output}: {e.strerror or e}") from None
+    else:
+        click.echo(body, nl=False)
+
+
+def _compile_or_exit(path: str, vars, *, require_values: bool = True):
+    try:
+        return compile_path(path, vars, require_values=require_values)
+    except InputFileError as e:
+        raise fail(str(e)) from None
+
+
+def run() -> None:
+    """Console-script entry: no traceback reaches the user unless asked for."""
+    try:
+        main(prog_name="maestro")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # the last line of defence, not control flow
+        if os.environ.get("MAESTRO_DEBUG"):
+            raise
+        click.secho(f"internal error: {type(e).__name__}: {e}", fg="red", err=True)
+        click.echo("  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,78 @@
+"""Values for params: --var NAME=VALUE, --var NAME=@file, --var-file vars.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+
+
+class VarUsageError(ValueError):
+    """A --var argument that is not NAME=VALUE (a usage error, exit 2)."""
+
+
+@dataclass
+class Vars:
+    values: dict[str, str] = field(default_factory=dict)
+    # Where each value came from, for messages ("--var x", "vars.json").
+    sources: dict[str, str] = field(default_factory=dict)
+    # Files the values were read from (watch mode follows them).
+    files: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _read_text(path: Path, what: str, out: Vars) -> str | None:
+    out.files.append(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        reason = "no such file"
+    except IsADirectoryError:
+        reason = "it is a directory"
+    except PermissionError:
+        reason = "permission denied"
+    except UnicodeDecodeError:
+        reason = "it is not UTF-8 text"
+    except OSError as e:
+        reason = e.strerror or str(e)
+    out.diagnostics.append(Diagnostic("E107", f"cannot read {what} from {str(path)!r}: {reason}"))
+    return None
+
+
+def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, ...] | list[str] = ()) -> Vars:
+    """--var-file values first, then --var (a --var overrides a file's value)."""
+    out = Vars()
+    for name in var_files:
+        path = Path(name)
+        text = _read_text(path, "--var-file", out)
+        if text is None:
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"))
+            continue
+        if not isinstance(data, dict):
+            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: expected a JSON object of names to values"))
+            continue
+        for key, value in data.items():
+            if isinstance(value, (dict, list)) or value is None:
+                out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: the value of {key!r} must be a string, number or boolean"))
+                continue
+            out.values[key] = value if isinstance(value, str) else json.dumps(value)
+            out.sources[key] = name
+    for arg in var_args:
+        key, sep, value = arg.partition("=")
+        if not sep or not key:
+            raise VarUsageError(f"--var {arg!r}: expected NAME=VALUE or NAME=@FILE")
+        if value.startswith("@"):
+            text = _read_text(Path(value[1:]), f"--var {key}", out)
+            if text is None:
+                continue
+            # One trailing newline is the file's, not the author's text.
+            value = text[:-1] if text.endswith("\n") else text
+        out.values[key] = value
+        out.sources[key] = f"--var {key}"
+    return out

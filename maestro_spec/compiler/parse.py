@@ -1,0 +1,314 @@
+"""Text -> AST. Syntax errors become diagnostics, never exceptions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..grammar import get_parser
+from . import ast
+from .diagnostics import Diagnostic, Span
+from .strings import PLACEHOLDER_RE, BadEscape, dedent_long, offset_span, unescape
+from .suggest import did_you_mean
+
+STATEMENT_KEYWORDS = ("input", "requirement", "tool", "model", "budget", "include", "language", "param")
+
+# How each terminal is named in "expected ..." messages.
+_TERMINAL_NAMES = {
+    "STRING": "a string",
+    "LONG_STRING": None,  # folded into "a string"
+    "NAME": "a name",
+    "MANDATORY": "'mandatory'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "EQUAL": "'='",
+    "$END": "end of file",
+}
+_STATEMENT_TERMINALS = {k.upper() for k in STATEMENT_KEYWORDS}
+
+# What a NAME means after each keyword, for friendlier messages.
+_VALUE_HINTS = {
+    "budget": "budget takes one of: low, medium, high (unquoted)",
+    "language": "language takes a language name, unquoted: language french",
+    "include": "include takes unquoted names: include data_sources, requirements_result",
+    "tool": "tool takes a tool type: tool web_search, tool file_search",
+    "param": "param takes a name: param document, or param tone = \"friendly\"",
+}
+
+
+@dataclass
+class ParseResult:
+    spec: ast.Spec | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _span(meta_or_token) -> Span:
+    m = meta_or_token
+    return Span(m.line, m.column, m.end_line, m.end_column, m.start_pos, m.end_pos)
+
+
+class _SyntaxFailure(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+class _ToAST(Transformer):
+    """Lark tree -> AST. Decoding problems in strings are collected."""
+
+    def __init__(self):
+        super().__init__()
+        self.diagnostics: list[Diagnostic] = []
+
+    def NAME(self, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), _span(tok))
+
+    def STRING(self, tok: Token) -> ast.Str:
+        return self._str(tok, str(tok)[1:-1], quote=1, triple=False)
+
+    def LONG_STRING(self, tok: Token) -> ast.Str:
+        return self._str(tok, str(tok)[3:-3], quote=3, triple=True)
+
+    def _str(self, tok: Token, body: str, quote: int, triple: bool) -> ast.Str:
+        span = _span(tok)
+        raw = str(tok)
+        try:
+            value = unescape(dedent_long(body) if triple else body)
+        except BadEscape as e:
+            # Point at the escape in the raw text (dedent only removes indentation).
+            at = raw.find(e.text, quote)
+            self.diagnostics.append(
+                Diagnostic(
+                    "E004",
+                    f"invalid escape {e.text!r} in a string",
+                    offset_span(raw, span, at, at + len(e.text)) if at >= 0 else span,
+                    hint='strings accept JSON escapes: \\" \\\\ \\n \\t \\uXXXX',
+                )
+            )
+            value = body
+        placeholders = tuple(
+            ast.Placeholder(m.group(1), offset_span(raw, span, m.start(), m.end()))
+            for m in PLACEHOLDER_RE.finditer(raw)
+        )
+        return ast.Str(value, span, triple, placeholders)
+
+    LONG_STRING.__name__ = "LONG_STRING"
+
+    def string(self, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def list(self, meta, children):
+        return ast.StrList(tuple(c for c in children if c is not None), _span(meta))
+
+    @v_args(meta=True)
+    def message(self, meta, children):
+        return ast.Message(children[0], children[1], _span(meta))
+
+    def messages(self, children):
+        return tuple(children)
+
+    @v_args(meta=True)
+    def input_stmt(self, meta, children):
+        return ast.Input(children[0], _span(meta))
+
+    @v_args(meta=True)
+    def requirement_stmt(self, meta, children):
+        name, mandatory, description = children
+        return ast.Requirement(name, description, _span(mandatory) if mandatory else None, _span(meta))
+
+    @v_args(meta=True)
+    def tool_field(self, meta, children):
+        return ast.ToolField(children[0], children[1], _span(meta))
+
+    def tool_body(self, children):
+        return tuple(children)
+
+    @v_args(meta=True)
+    def tool_stmt(self, meta, children):
+        return ast.Tool(children[0], children[1] or (), _span(meta))
+
+    @v_args(meta=True)
+    def model_stmt(self, meta, children):
+        return ast.Model(tuple(children), _span(meta))
+
+    @v_args(meta=True)
+    def budget_stmt(self, meta, children):
+        return ast.Budget(children[0], _span(meta))
+
+    @v_args(meta=True)
+    def include_stmt(self, meta, children):
+        return ast.Include(tuple(children), _span(meta))
+
+    @v_args(meta=True)
+    def language_stmt(self, meta, children):
+        return ast.Language(children[0], _span(meta))
+
+    @v_args(meta=True)
+    def param_stmt(self, meta, children):
+        return ast.Param(children[0], children[1], _span(meta))
+
+    def start(self, children):
+        return ast.Spec(tuple(children))
+
+
+def parse(text: str) -> ParseResult:
+    """Parse a spec. On a syntax error the result has no AST and one diagnostic
+    (later errors after a syntax error are mostly echoes of the first)."""
+    parser = get_parser()
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput as e:
+        return ParseResult(None, [_syntax_diagnostic(text, e)])
+    builder = _ToAST()
+    try:
+        spec = builder.transform(tree)
+    except VisitError as e:  # a bug in the builder, not in the user's text
+        raise e.orig_exc from e
+    return ParseResult(spec, builder.diagnostics)
+
+
+# ------------------------------------------------------------ syntax errors
+
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+def _pos_span(text: str, pos: int, length: int = 1) -> Span:
+    pos = max(0, min(pos, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    end = min(pos + max(length, 1), len(text)) if text else 0
+    if "\n" in text[pos:end]:
+        end = pos + text[pos:end].index("\n")
+    return Span(line, col, line, col + max(end - pos, 1), pos, max(end, pos + 1))
+
+
+def _previous_token(text: str, pos: int) -> Token | None:
+    prev = None
+    try:
+        for tok in get_parser().lex(text[:pos]):
+            prev = tok
+    except UnexpectedInput:
+        pass
+    return prev
+
+
+def _describe_expected(expected: set[str]) -> str:
+    names = set(expected)
+    parts: list[str] = []
+    if _STATEMENT_TERMINALS <= names:
+        names -= _STATEMENT_TERMINALS
+        parts.append("a statement (" + ", ".join(STATEMENT_KEYWORDS) + ")")
+    if "LONG_STRING" in names:
+        names.add("STRING")
+    for name in sorted(names, key=lambda n: (n == "$END", n)):
+        if name in _STATEMENT_TERMINALS:
+            parts.append(f"'{name.lower()}'")
+        elif _TERMINAL_NAMES.get(name, name):
+            parts.append(_TERMINAL_NAMES.get(name, name))
+    if len(parts) <= 1:
+        return "".join(parts) or "something else"
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
+    expected = set(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
+    pos = e.pos_in_stream if e.pos_in_stream is not None else len(text)
+    token = getattr(e, "token", None)
+
+    if isinstance(e, UnexpectedToken) and token is not None and token.type == "$END":
+        return _eof_diagnostic(text, expected)
+
+    prev = _previous_token(text, pos)
+    after = f" after '{prev}'" if prev is not None else ""
+
+    if isinstance(e, UnexpectedCharacters) and text[pos : pos + 1] == '"':
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        return Diagnostic(
+            "E002",
+            "unterminated string: a \"...\" string must close on the same line",
+            _pos_span(text, pos, end - pos),
+            hint='close it with ", or use """triple quotes""" for text over several lines',
+        )
+
+    if token is not None and token.type == "MANDATORY":
+        return Diagnostic(
+            "E001",
+            f"'mandatory' is out of place{after}",
+            _pos_span(text, pos, len(str(token))),
+            hint="write 'mandatory' between the requirement's name and its description",
+        )
+
+    if isinstance(e, UnexpectedCharacters):
+        # The lexer's 'allowed' set merges parser states; it would mislead.
+        return Diagnostic(
+            "E001",
+            f"unexpected character {_found_text(text, pos, None)}{after}",
+            _pos_span(text, pos, 1),
+            hint="comments start with #; text belongs in \"quotes\"",
+        )
+
+    word_match = _WORD_RE.match(text, pos)
+    found_word = word_match.group(0) if word_match else None
+    if found_word and prev is not None and prev.end_pos == pos and prev.type in _STATEMENT_TERMINALS:
+        # "inputs": the keyword matched a prefix of a longer word.
+        pos, found_word = prev.start_pos, str(prev) + found_word
+        expected = set(_STATEMENT_TERMINALS)
+        prev = _previous_token(text, pos)
+        after = f" after '{prev}'" if prev is not None else ""
+
+    if found_word and expected & _STATEMENT_TERMINALS:
+        suggestion = did_you_mean(found_word, STATEMENT_KEYWORDS)
+        return Diagnostic(
+            "E001",
+            f"unknown keyword '{found_word}': expected {_describe_expected(expected)}",
+            _pos_span(text, pos, len(found_word)),
+            hint=suggestion or "each statement starts with a keyword; see docs/language.md",
+        )
+
+    found = _found_text(text, pos, token)
+    hint = None
+    if prev is not None and str(prev) in _VALUE_HINTS and expected == {"NAME"}:
+        hint = _VALUE_HINTS[str(prev)]
+    elif expected <= {"COMMA", "RSQB"} and token is not None and token.type in {"STRING", "LONG_STRING"}:
+        hint = "separate list items with commas"
+    return Diagnostic(
+        "E001",
+        f"expected {_describe_expected(expected)}{after}, found {found}",
+        _pos_span(text, pos, len(str(token)) if token is not None else 1),
+        hint=hint,
+    )
+
+
+def _found_text(text: str, pos: int, token) -> str:
+    if token is not None and str(token):
+        shown = str(token).split("\n", 1)[0]
+        return f"'{shown[:40]}'"
+    ch = text[pos : pos + 1]
+    return f"'{ch}'" if ch.strip() else "whitespace"
+
+
+def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
+    # Lark reports EOF past the text; point at the last real character instead.
+    stripped = text.rstrip()
+    pos = max(len(stripped) - 1, 0)
+    prev = _previous_token(text, len(text))
+    after = f" after '{str(prev).splitlines()[0] if str(prev) else prev}'" if prev is not None else ""
+    if prev is not None and prev.type == "COMMENT":
+        after = ""
+    open_block = ""
+    if "RBRACE" in expected:
+        open_block = " (a '{' block is still open)"
+    elif "RSQB" in expected:
+        open_block = " (a '[' list is still open)"
+    return Diagnostic(
+        "E003",
+        f"unexpected end of file{open_block}: expected {_describe_expected(expected)}{after}",
+        _pos_span(text, pos, 1),
+    )

@@ -1,0 +1,69 @@
+"""String literals: unescaping, triple-quote dedenting, {{placeholder}} scanning."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .diagnostics import Span
+
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
+
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+_ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.S)
+
+
+class BadEscape(ValueError):
+    def __init__(self, offset: int, text: str):
+        super().__init__(text)
+        self.offset = offset  # offset of the backslash within the body
+        self.text = text
+
+
+def unescape(body: str) -> str:
+    """JSON's escapes (\\" \\\\ \\n \\t \\uXXXX ...); anything else is an error."""
+    if "\\" not in body:
+        return body
+
+    def repl(m: re.Match) -> str:
+        seq = m.group(1)
+        if len(seq) == 5 and seq[0] == "u":
+            return chr(int(seq[1:], 16))
+        if seq in _ESCAPES:
+            return _ESCAPES[seq]
+        raise BadEscape(m.start(), m.group(0))
+
+    return _ESCAPE_RE.sub(repl, body)
+
+
+def dedent_long(body: str) -> str:
+    """A triple-quoted body: drop a blank first line (text starting after the
+    opening quotes on the next line) and a blank last line (closing quotes
+    on their own line), then remove the common indentation."""
+    lines = body.split("\n")
+    if len(lines) > 1 and not lines[0].strip():
+        lines = lines[1:]
+    if len(lines) > 1 and not lines[-1].strip():
+        lines = lines[:-1]
+    return textwrap.dedent("\n".join(lines))
+
+
+def offset_span(raw: str, start: Span, begin: int, end: int) -> Span:
+    """The span of raw[begin:end], where raw is a token's text starting at `start`."""
+
+    def at(k: int) -> tuple[int, int]:
+        nl = raw.count("\n", 0, k)
+        if nl == 0:
+            return start.line, start.column + k
+        return start.line + nl, k - raw.rfind("\n", 0, k)
+
+    line, col = at(begin)
+    end_line, end_col = at(end)
+    return Span(line, col, end_line, end_col, start.start_pos + begin, start.start_pos + end)
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """Fill {{name}} from values; a name without a value is left as written."""
+    if "{{" not in text:
+        return text
+    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
