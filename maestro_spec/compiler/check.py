@@ -146,6 +146,10 @@ def _placed(found: list[Diagnostic], emitted: Emitted, spec: ast.Spec) -> list[D
     for d in found:
         related = tuple(Related(r.message, emitted.span_for(r.path), r.path) for r in d.related)
         d = Diagnostic(d.code, d.message, emitted.span_for(d.path), d.hint, d.path, related)
+        if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Str) and not d.hint:
+            # Quoting declares a bring-your-own-key ID; only a near miss of
+            # one of AI21's names is worth a warning.
+            continue
         if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Name):
             # Unquoted names claim to be AI21's; quoted IDs are free-form BYOK.
             name = model_refs[d.path[1]].value

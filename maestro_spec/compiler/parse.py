@@ -188,6 +188,11 @@ def _pos_span(text: str, pos: int, length: int = 1) -> Span:
     return Span(line, col, line, col + max(end - pos, 1), pos, max(end, pos + 1))
 
 
+def _shown(tok: Token) -> str:
+    text = str(tok).split("\n", 1)[0]
+    return text if len(text) <= 24 else text[:20] + "..." + ('"' if text.startswith('"') else "")
+
+
 def _previous_token(text: str, pos: int) -> Token | None:
     prev = None
     try:
@@ -225,7 +230,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return _eof_diagnostic(text, expected)
 
     prev = _previous_token(text, pos)
-    after = f" after '{prev}'" if prev is not None else ""
+    after = f" after '{_shown(prev)}'" if prev is not None else ""
 
     if isinstance(e, UnexpectedCharacters) and text[pos : pos + 1] == '"':
         end = text.find("\n", pos)
@@ -261,7 +266,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         pos, found_word = prev.start_pos, str(prev) + found_word
         expected = set(_STATEMENT_TERMINALS)
         prev = _previous_token(text, pos)
-        after = f" after '{prev}'" if prev is not None else ""
+        after = f" after '{_shown(prev)}'" if prev is not None else ""
 
     if found_word and expected & _STATEMENT_TERMINALS:
         suggestion = did_you_mean(found_word, STATEMENT_KEYWORDS)
@@ -299,7 +304,7 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
     stripped = text.rstrip()
     pos = max(len(stripped) - 1, 0)
     prev = _previous_token(text, len(text))
-    after = f" after '{str(prev).splitlines()[0] if str(prev) else prev}'" if prev is not None else ""
+    after = f" after '{_shown(prev)}'" if prev is not None else ""
     if prev is not None and prev.type == "COMMENT":
         after = ""
     open_block = ""

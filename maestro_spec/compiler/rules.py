@@ -128,7 +128,7 @@ def _input(c: _Checker, body: dict) -> None:
             c.add(
                 "E205",
                 (*path, "role"),
-                f"two {role} messages in a row (messages {i - 1} and {i}): turns must alternate user/assistant",
+                f"two {role} messages in a row: turns must alternate user/assistant",
                 "merge the two messages, or put the other side's turn between them",
             )
         previous = role
@@ -154,9 +154,9 @@ def _requirements(c: _Checker, value) -> bool:
         c.unknown_keys(r, L.REQUIREMENT_FIELDS, path, "a requirement")
         for key in ("name", "description"):
             if key not in r:
-                c.add("E213", path, f"requirement {i} has no {key}")
+                c.add("E213", path, f"a requirement has no {key}")
             elif c.type_is(r[key], str, (*path, key), f"a requirement's {key}") and not r[key].strip():
-                c.add("E213", (*path, key), f"requirement {i} has an empty {key}")
+                c.add("E213", (*path, key), f"this requirement's {key} is empty")
         description = r.get("description")
         if isinstance(description, str):
             words = len(description.split())
@@ -176,7 +176,7 @@ def _requirements(c: _Checker, value) -> bool:
                 c.add(
                     "E212",
                     (*path, "name"),
-                    f"requirement name {name!r} is already used by requirement {first}: names identify requirements in the result",
+                    f"requirement name {name!r} is used twice: names identify requirements in the result",
                     "give each requirement its own name",
                     [Related("first used here", path=("requirements", first, "name"))],
                 )
