@@ -1,0 +1,226 @@
+"""Load on `maestro serve`: 200 concurrent runs, against a one-run baseline.
+
+    python benchmarks/server_load.py [--runs 200] [--run-seconds 0.5] [--poll 0.05]
+
+Starts `maestro serve` as a subprocess on a free loopback port, then:
+
+1. baseline: one run alone (create, poll to the end), then 50 sequential reads;
+2. load: --runs runs created at once and each polled to its end, all concurrently;
+3. load with faults: the same against a second server answering 10% of calls
+   429, 5% 500/503 and dropping 2%, the client retrying each faulted call.
+
+Prints throughput, request latency, and the server's resident memory (idle
+VmRSS, peak VmHWM from /proc/PID/status), and checks that nothing is lost:
+every created run is readable afterwards and has ended, and the server holds
+exactly the runs created. Exits 1 if anything is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = "/maestro/runs"
+TERMINAL = {"completed", "failed", "requires_action"}
+RETRYABLE = {429, 500, 503}
+MAX_ATTEMPTS = 30
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    retries: int = 0
+
+    def summary(self) -> str:
+        lat = sorted(self.latencies)
+        p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+        return f"{len(lat)} requests, latency p50 {p(0.5):.1f} ms, p95 {p(0.95):.1f} ms, max {lat[-1] * 1000:.1f} ms"
+
+
+class Server:
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "maestro_spec.cli", "serve", "--port", "0", "--quiet", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+        match = re.search(r"http://127\.0\.0\.1:\d+/studio/v1", self.proc.stdout.readline() if ready else "")
+        if not match:
+            self.proc.kill()
+            sys.exit("maestro serve did not start")
+        self.base_url = match.group(0)
+
+    def memory_kib(self, field_name: str) -> int:
+        text = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(rf"^{field_name}:\s+(\d+) kB", text, re.M).group(1))
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+
+
+async def call(client: httpx.AsyncClient, stats: Stats, method: str, url: str, **kw) -> httpx.Response:
+    """One API call; faulted calls (429, 5xx, dropped) are retried, as they have no effect."""
+    for _ in range(MAX_ATTEMPTS):
+        started = time.perf_counter()
+        try:
+            r = await client.request(method, url, **kw)
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            stats.retries += 1
+            continue
+        stats.latencies.append(time.perf_counter() - started)
+        if r.status_code not in RETRYABLE:
+            return r
+        stats.retries += 1
+        await asyncio.sleep(min(float(r.headers.get("retry-after", "0")), 0.05))
+    raise RuntimeError(f"{method} {url}: still faulted after {MAX_ATTEMPTS} attempts")
+
+
+async def one_run(client: httpx.AsyncClient, stats: Stats, i: int, poll: float) -> tuple[str, str]:
+    body = {"input": f"Summarise report number {i}", "budget": "low"}
+    r = await call(client, stats, "POST", RUNS, json=body)
+    r.raise_for_status()
+    run = r.json()
+    while run["status"] not in TERMINAL:
+        await asyncio.sleep(poll)
+        r = await call(client, stats, "GET", f"{RUNS}/{run['id']}")
+        r.raise_for_status()
+        run = r.json()
+    return run["id"], run["status"]
+
+
+def client_for(server: Server, n: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    return httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=30, trust_env=False)
+
+
+# httpcore's pool scans every connection on each request (quadratic with one
+# 200-connection client, and the client, not the server, became the
+# bottleneck), so runs share small clients instead.
+RUNS_PER_CLIENT = 8
+
+
+async def concurrent_runs(server: Server, n: int, poll: float) -> tuple[float, Stats, list[tuple[str, str]]]:
+    stats = Stats()
+    clients = [client_for(server, RUNS_PER_CLIENT) for _ in range(-(-n // RUNS_PER_CLIENT))]
+    try:
+        started = time.perf_counter()
+        results = await asyncio.gather(*(one_run(clients[i // RUNS_PER_CLIENT], stats, i, poll) for i in range(n)))
+        wall = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+    return wall, stats, results
+
+
+async def verify(server: Server, results: list[tuple[str, str]]) -> tuple[list[str], int]:
+    """Every run readable and ended, and the server holds exactly these runs."""
+    problems = []
+    ids = [run_id for run_id, _ in results]
+    if len(set(ids)) != len(ids):
+        problems.append(f"{len(ids) - len(set(ids))} duplicate run ids")
+    stats = Stats()
+    async with client_for(server, 50) as client:
+        for start in range(0, len(ids), 50):
+            batch = ids[start : start + 50]
+            responses = await asyncio.gather(*(call(client, stats, "GET", f"{RUNS}/{i}") for i in batch))
+            for run_id, r in zip(batch, responses):
+                if r.status_code != 200:
+                    problems.append(f"run {run_id}: HTTP {r.status_code}")
+                elif r.json()["status"] not in TERMINAL:
+                    problems.append(f"run {run_id} never ended")
+        health = (await client.get(server.base_url.removesuffix("/studio/v1") + "/health")).json()
+    return problems, health["runs"]
+
+
+async def baseline(server: Server, poll: float) -> tuple[float, float]:
+    stats = Stats()
+    async with client_for(server, 1) as client:
+        started = time.perf_counter()
+        run_id, _ = await one_run(client, stats, -1, poll)
+        single = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(50):
+            await call(client, stats, "GET", f"{RUNS}/{run_id}")
+        sequential_rps = 50 / (time.perf_counter() - started)
+    return single, sequential_rps
+
+
+async def warm_up(server: Server, poll: float) -> None:
+    """One run before the load (the server then holds it too)."""
+    async with client_for(server, 1) as client:
+        await one_run(client, Stats(), -1, poll)
+
+
+def phase(label: str, server: Server, n: int, poll: float, single: float) -> bool:
+    cpu = server.cpu_seconds()
+    wall, stats, results = asyncio.run(concurrent_runs(server, n, poll))
+    cpu = server.cpu_seconds() - cpu
+    problems, held = asyncio.run(verify(server, results))
+    statuses = {s: sum(1 for _, x in results if x == s) for s in sorted({x for _, x in results})}
+    print(f"\n{label}: {n} concurrent runs in {wall:.2f} s")
+    print(f"  throughput      {n / wall:.0f} runs/s, {len(stats.latencies) / wall:.0f} requests/s ({stats.summary()})")
+    print(f"  vs baseline     {wall / single:.2f}x the wall time of one run alone ({single:.2f} s); ideal is 1x")
+    if stats.retries:
+        print(f"  faults retried  {stats.retries}")
+    print(f"  outcomes        {json.dumps(statuses)}; server holds {held} runs")
+    print(f"  server CPU      {cpu:.2f} s ({cpu / len(stats.latencies) * 1000:.2f} ms per request; the client uses the rest)")
+    print(f"  server memory   peak VmHWM {server.memory_kib('VmHWM') / 1024:.1f} MiB")
+    expected_held = n + 1  # the baseline's run, or the warm-up's
+    if held != expected_held:
+        problems.append(f"server holds {held} runs, expected {expected_held}")
+    for p in problems[:10]:
+        print(f"  LOST: {p}")
+    print(f"  nothing lost    {'yes' if not problems else f'NO ({len(problems)} problems)'}")
+    return not problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--run-seconds", type=float, default=0.5)
+    parser.add_argument("--poll", type=float, default=0.05, help="seconds between polls of one run")
+    args = parser.parse_args()
+    rs = ["--run-seconds", str(args.run_seconds)]
+
+    print(f"maestro serve load: {args.runs} runs, run-seconds {args.run_seconds}, poll every {args.poll} s, {os.cpu_count()} cores")
+    server = Server(*rs)
+    faulty = None
+    try:
+        idle = server.memory_kib("VmRSS")
+        single, sequential_rps = asyncio.run(baseline(server, args.poll))
+        print(f"\nbaseline: one run alone {single:.2f} s; sequential reads {sequential_rps:.0f} requests/s")
+        print(f"  server memory   idle VmRSS {idle / 1024:.1f} MiB, peak VmHWM {server.memory_kib('VmHWM') / 1024:.1f} MiB")
+        ok = phase("load", server, args.runs, args.poll, single)
+
+        faulty = Server(*rs, "--seed", "1", "--rate-limit-rate", "0.1", "--error-rate", "0.05", "--drop-rate", "0.02", "--retry-after", "0.05")
+        asyncio.run(warm_up(faulty, args.poll))
+        ok = phase("load with faults (10% 429, 5% 5xx, 2% dropped)", faulty, args.runs, args.poll, single) and ok
+    finally:
+        server.stop()
+        if faulty:
+            faulty.stop()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""`maestro serve`: the local Maestro-compatible server, in the foreground."""
+
+from __future__ import annotations
+
+import click
+
+from ..server.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig
+from .common import EXIT_USAGE, fail
+
+RATE = click.FloatRange(0.0, 1.0)
+SECONDS = click.FloatRange(min=0.0)
+
+SERVE_EPILOG = """\b
+Examples:
+  maestro serve                                  http://127.0.0.1:8021/studio/v1
+  maestro serve --port 0 --run-seconds 0.2       a free port, quick runs
+  maestro serve --seed 7 --fail-rate 0.2 --rate-limit-rate 0.1
+  AI21_API_HOST=http://127.0.0.1:8021/studio/v1 python my_sdk_script.py
+
+Exit codes: 0 stopped with Ctrl-C; 2 bad option, or the port cannot be used.
+See docs/server.md for what the simulation does and does not do."""
+
+
+@click.command(epilog=SERVE_EPILOG)
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on. Anything but loopback exposes the server to the network (a warning is printed).")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on; 0 picks a free one (the URL printed says which).")
+@click.option("--run-seconds", default=1.0, show_default=True, type=SECONDS, help="Simulated duration of a low-budget run; medium takes 2x, high 4x.")
+@click.option("--unmet-rate", default=0.0, show_default=True, type=RATE, help="Fraction of requirements scored below 1 (chosen by a hash of the request).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for fault injection: same seed and call order, same faults.")
+@click.option("--fail-rate", default=0.0, show_default=True, type=RATE, help="Fraction of runs that end 'failed' with an error message.")
+@click.option("--requires-action-rate", default=0.0, show_default=True, type=RATE, help="Fraction of runs that end 'requires_action'.")
+@click.option("--rate-limit-rate", default=0.0, show_default=True, type=RATE, help="Fraction of API calls answered HTTP 429 with Retry-After.")
+@click.option("--retry-after", default=1.0, show_default=True, type=SECONDS, help="Seconds sent in Retry-After with 429 and 503.")
+@click.option("--error-rate", default=0.0, show_default=True, type=RATE, help="Fraction of API calls answered HTTP 500 or 503 (half each).")
+@click.option("--latency", default=0.0, show_default=True, type=SECONDS, help="Seconds added to every API call.")
+@click.option("--drop-rate", default=0.0, show_default=True, type=RATE, help="Fraction of API calls whose connection is closed without a response.")
+@click.option("--require-key", envvar="MAESTRO_SERVE_KEY", metavar="KEY", help="Demand 'Authorization: Bearer KEY' on API calls (env MAESTRO_SERVE_KEY keeps it out of ps).")
+@click.option("--max-runs", default=10000, show_default=True, type=click.IntRange(min=1), help="Runs kept in memory; past it the oldest finished run is evicted.")
+@click.option("-q", "--quiet", is_flag=True, help="No request log; only the ready line and warnings.")
+def serve(host, port, quiet, **options):
+    """Serve a local simulation of the Maestro runs API, for offline runs and tests.
+
+    Speaks POST /studio/v1/maestro/runs and GET /studio/v1/maestro/runs/{id}
+    like the cloud, judges bodies with the same rules as `maestro check`, and
+    answers with a deterministic simulated run. No model is called.
+    """
+    try:
+        config = ServerConfig(**options)
+    except ValueError as e:
+        message = str(e)
+        for name in options:
+            message = message.replace(name, "--" + name.replace("_", "-"))
+        raise click.UsageError(message) from None
+
+    from ..server.app import create_app
+    from ..server.net import BindError, bind, is_loopback, make_server, url_host
+
+    try:
+        sock = bind(host, port)
+    except BindError as e:
+        raise fail(str(e), EXIT_USAGE) from None
+    if not is_loopback(host):
+        click.secho(
+            f"warning: listening on {host}, not loopback: anyone who can reach this machine can use the server"
+            + (" and the key travels unencrypted" if config.require_key else "; consider --require-key"),
+            fg="yellow",
+            err=True,
+        )
+    base_url = f"http://{url_host(host)}:{sock.getsockname()[1]}/studio/v1"
+
+    def ready() -> None:
+        click.echo(f"maestro serve: simulating the Maestro runs API at {base_url}")
+        for line in _summary(config):
+            click.echo(f"  {line}")
+
+    server = make_server(create_app(config), on_ready=ready, log_config=_log_config(quiet), access_log=not quiet)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled
+        pass
+    finally:
+        sock.close()
+    click.echo("maestro serve: stopped", err=True)
+
+
+def _summary(config: ServerConfig) -> list[str]:
+    lines = [
+        f"runs take {config.run_seconds:g} s (x2 medium, x4 high budget); at most {config.max_runs} kept",
+        "for the ai21 SDK: AI21_API_HOST=<the URL above>; Ctrl-C to stop",
+    ]
+    faults = [
+        f"{label} {value:.0%}"
+        for label, value in (
+            ("unmet requirements", config.unmet_rate),
+            ("failed runs", config.fail_rate),
+            ("requires_action runs", config.requires_action_rate),
+            ("HTTP 429", config.rate_limit_rate),
+            ("HTTP 500/503", config.error_rate),
+            ("dropped connections", config.drop_rate),
+        )
+        if value
+    ]
+    if config.latency:
+        faults.append(f"+{config.latency:g} s per call")
+    if faults:
+        lines.append(f"faults (seed {config.seed}): " + ", ".join(faults))
+    if config.require_key:
+        lines.append("API calls need 'Authorization: Bearer <key>'")
+    return lines
+
+
+def _log_config(quiet: bool) -> dict:
+    level = "WARNING" if quiet else "INFO"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "access": {"()": "uvicorn.logging.AccessFormatter", "fmt": '%(client_addr)s "%(request_line)s" %(status_code)s', "use_colors": None},
+            "plain": {"format": "%(message)s"},
+        },
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+        },
+        "loggers": {
+            "uvicorn.error": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+            "uvicorn.access": {"handlers": ["stdout"], "level": level, "propagate": False},
+            "maestro.serve": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+    }
