@@ -12,6 +12,7 @@ from .emit import Emitted, emit
 from .params import Vars
 from .parse import parse
 from .rules import check_request
+from .strings import PLACEHOLDER_RE
 from .suggest import did_you_mean
 
 _SINGLE_VALUED = (ast.Input, ast.Model, ast.Budget, ast.Language, ast.Include)
@@ -41,6 +42,7 @@ def compile_text(text: str, vars: Vars | None = None, *, require_values: bool = 
         return Compiled(None, diagnostics)
     spec = parsed.spec
     diagnostics += _repeated_statements(spec)
+    diagnostics += _repeated_tool_fields(spec)
     values, param_diags = _param_values(spec, vars, require_values)
     diagnostics += param_diags
     emitted = emit(spec, values)
@@ -65,6 +67,28 @@ def _repeated_statements(spec: ast.Spec) -> list[Diagnostic]:
                     related=(Related(f"first '{keyword}' is here", found[0].span),),
                 )
             )
+    return out
+
+
+def _repeated_tool_fields(spec: ast.Spec) -> list[Diagnostic]:
+    # The body holds one list per resource; a second `urls` would silently
+    # replace the first.
+    out = []
+    for tool in spec.of(ast.Tool):
+        first: dict[str, ast.ToolField] = {}
+        for f in tool.fields:
+            key = f.key.value
+            if key in first:
+                out.append(
+                    Diagnostic(
+                        "E109",
+                        f"'{key}' is given twice in this tool: the second list would replace the first",
+                        f.span,
+                        f"put every item in one list: {key} [\"a\", \"b\"]",
+                        related=(Related(f"first '{key}' is here", first[key].span),),
+                    )
+                )
+            first.setdefault(key, f)
     return out
 
 
@@ -101,6 +125,16 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool):
             )
             continue
         params[name] = p
+        if p.default is not None:
+            for ph in p.default.placeholders:
+                diagnostics.append(
+                    Diagnostic(
+                        "E110",
+                        f"a param's default is literal text: '{{{{{ph.name}}}}}' in it would not be filled",
+                        ph.span,
+                        "write the default out in full, or pass the value with --var",
+                    )
+                )
 
     used: set[str] = set()
     for s in _strings(spec):
@@ -139,11 +173,28 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool):
     return values, diagnostics
 
 
+# Findings about the form of one string value (URL prefix, model name).
+_FORM_CODES = ("E222", "W231")
+
+
+def _value_at(body, path):
+    for part in path or ():
+        try:
+            body = body[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return body
+
+
 def _placed(found: list[Diagnostic], emitted: Emitted, spec: ast.Spec) -> list[Diagnostic]:
     """Give each API finding the span of the text that produced its path."""
     out = []
     model_refs = spec.of(ast.Model)[0].refs if spec.of(ast.Model) else ()
     for d in found:
+        if d.code in _FORM_CODES and PLACEHOLDER_RE.search(str(_value_at(emitted.request, d.path))):
+            # A {{param}} without a value (check lints before values exist)
+            # is not the value's final form; compile judges the filled text.
+            continue
         related = tuple(Related(r.message, emitted.span_for(r.path), r.path) for r in d.related)
         d = Diagnostic(d.code, d.message, emitted.span_for(d.path), d.hint, d.path, related)
         if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Str) and not d.hint:

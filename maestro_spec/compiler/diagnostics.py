@@ -73,6 +73,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E106": ("error", "param is declared twice"),
     "E107": ("error", "a --var file cannot be read"),
     "W108": ("warning", "a value is given for a name that is not a param"),
+    "E109": ("error", "a tool resource field is given twice"),
+    "E110": ("error", "a placeholder in a param's default"),
     "E200": ("error", "request body is not a JSON object"),
     "E201": ("error", "input is missing"),
     "E202": ("error", "input is empty"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from lark import Token, Tree
 from lark.exceptions import LarkError
@@ -40,17 +41,59 @@ def _locate(text: str) -> dict[JsonPath, Span]:
                 key = json.loads(str(key_tok))
                 walk(value, (*path, key))
 
-    walk(tree, ())
+    try:
+        walk(tree, ())
+    except RecursionError:  # absurdly deep nesting: findings go unplaced
+        pass
     return spans
 
 
+# Outside strings JSON has no quotes, so this finds every string literal.
+_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where a string holding an unpaired surrogate escape starts: json.loads
+    accepts it, but it cannot be encoded as UTF-8 (to print, or to send)."""
+    for m in _STRING_RE.finditer(text):
+        if "\\u" in m.group(0) and _SURROGATE_RE.search(json.loads(m.group(0))):
+            return m.start()
+    return None
+
+
+class _NotJson(ValueError):
+    def __init__(self, word: str):
+        super().__init__(word)
+        self.word = word
+
+
+def _not_json(word: str):
+    # json.loads takes NaN and Infinity by default; they are not JSON.
+    raise _NotJson(word)
+
+
+def _invalid(text: str, at: int, message: str, hint: str) -> Compiled:
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Compiled(None, [Diagnostic("E005", message, Span(line, col, line, col + 1, at, at + 1), hint)])
+
+
 def check_json_text(text: str) -> Compiled:
+    hint = "a request body is one JSON object"
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_constant=_not_json)
+    except _NotJson as e:
+        at = _STRING_RE.sub(lambda m: " " * len(m.group(0)), text).find(e.word)
+        return _invalid(text, max(at, 0), f"invalid JSON: {e.word} is not a JSON number", "JSON has no NaN or Infinity")
     except json.JSONDecodeError as e:
-        line, col = e.lineno, e.colno
-        span = Span(line, col, line, col + 1, e.pos, e.pos + 1)
-        return Compiled(None, [Diagnostic("E005", f"invalid JSON: {e.msg}", span, "a request body is one JSON object")])
+        return _invalid(text, e.pos, f"invalid JSON: {e.msg}", hint)
+    except RecursionError:
+        return _invalid(text, 0, "invalid JSON: nested too deeply to read", hint)
+    at = _lone_surrogate(text) if "\\u" in text else None
+    if at is not None:
+        message = "invalid JSON: this string has half of a \\uD800-\\uDFFF surrogate pair, which is not text"
+        return _invalid(text, at, message, "write the whole pair (\\ud83d\\ude00) or the character itself")
     located = Emitted(body, _locate(text))
     diagnostics = []
     for d in check_request(body):

@@ -26,7 +26,7 @@ class Vars:
 def _read_text(path: Path, what: str, out: Vars) -> str | None:
     out.files.append(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # an editor's BOM is not text
     except FileNotFoundError:
         reason = "no such file"
     except IsADirectoryError:
@@ -72,7 +72,7 @@ def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, 
             if text is None:
                 continue
             # One trailing newline is the file's, not the author's text.
-            value = text[:-1] if text.endswith("\n") else text
+            value = text.removesuffix("\n").removesuffix("\r")
         out.values[key] = value
         out.sources[key] = f"--var {key}"
     return out

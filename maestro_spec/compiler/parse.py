@@ -58,6 +58,14 @@ class _SyntaxFailure(Exception):
         self.diagnostic = diagnostic
 
 
+def _bad_escape_offset(body: str) -> int:
+    try:
+        unescape(body)
+    except BadEscape as e:
+        return e.offset
+    return 0
+
+
 class _ToAST(Transformer):
     """Lark tree -> AST. Decoding problems in strings are collected."""
 
@@ -80,14 +88,19 @@ class _ToAST(Transformer):
         try:
             value = unescape(dedent_long(body) if triple else body)
         except BadEscape as e:
-            # Point at the escape in the raw text (dedent only removes indentation).
-            at = raw.find(e.text, quote)
+            # Dedenting only removes indentation, so the undedented body has
+            # the same first bad escape, at its offset in the raw text.
+            at = quote + _bad_escape_offset(body)
+            shown = e.text if e.text.isprintable() else repr(e.text)[1:-1]
+            surrogate = len(e.text) == 6 and e.text[1] == "u"
             self.diagnostics.append(
                 Diagnostic(
                     "E004",
-                    f"invalid escape {e.text!r} in a string",
-                    offset_span(raw, span, at, at + len(e.text)) if at >= 0 else span,
-                    hint='strings accept JSON escapes: \\" \\\\ \\n \\t \\uXXXX',
+                    f"invalid escape '{shown}' in a string",
+                    offset_span(raw, span, at, at + len(e.text)),
+                    hint="\\uD800-\\uDFFF is half of a surrogate pair: write the pair (\\ud83d\\ude00) or the character itself"
+                    if surrogate
+                    else 'strings accept JSON escapes: \\" \\\\ \\n \\t \\uXXXX',
                 )
             )
             value = body
@@ -226,7 +239,17 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
     pos = e.pos_in_stream if e.pos_in_stream is not None else len(text)
     token = getattr(e, "token", None)
 
-    if isinstance(e, UnexpectedToken) and token is not None and token.type == "$END":
+    at_end = isinstance(e, UnexpectedToken) and token is not None and token.type == "$END"
+    opener = _unclosed_triple_quote(text, len(text) if at_end else pos)
+    if opener is not None:
+        return Diagnostic(
+            "E002",
+            'unterminated string: this """ has no closing """',
+            _pos_span(text, opener, 3),
+            hint='close the text with """',
+        )
+
+    if at_end:
         return _eof_diagnostic(text, expected)
 
     prev = _previous_token(text, pos)
@@ -268,6 +291,26 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         prev = _previous_token(text, pos)
         after = f" after '{_shown(prev)}'" if prev is not None else ""
 
+    # A keyword can only be followed by its value, so when the parser
+    # wants a new statement right after one, that keyword was read as
+    # the value of the statement before: `budget` with its value
+    # forgotten, then `language french` on the next line.
+    owner = _previous_token(text, prev.start_pos) if prev is not None and prev.type in _STATEMENT_TERMINALS else None
+    if owner is not None and owner.type in _STATEMENT_TERMINALS and expected & _STATEMENT_TERMINALS:
+        return Diagnostic(
+            "E001",
+            f"'{owner}' has no value: the '{prev}' on line {prev.line} was read as its value",
+            _pos_span(text, owner.start_pos, len(str(owner))),
+            hint=_VALUE_HINTS.get(str(owner)),
+        )
+    if owner is not None and owner.type == "COMMA" and expected & _STATEMENT_TERMINALS:
+        return Diagnostic(
+            "E001",
+            f"nothing follows this ',': the '{prev}' on line {prev.line} was read as the next item",
+            _pos_span(text, owner.start_pos, 1),
+            hint="remove the trailing ','",
+        )
+
     if found_word and expected & _STATEMENT_TERMINALS:
         suggestion = did_you_mean(found_word, STATEMENT_KEYWORDS)
         return Diagnostic(
@@ -299,11 +342,23 @@ def _found_text(text: str, pos: int, token) -> str:
     return f"'{ch}'" if ch.strip() else "whitespace"
 
 
+def _unclosed_triple_quote(text: str, pos: int) -> int | None:
+    """Where a \"\"\" that never closes starts: the lexer then reads it as an
+    empty "" string followed by a stray quote."""
+    try:
+        for tok in get_parser().lex(text[:pos]):
+            if tok.type == "STRING" and str(tok) == '""' and text.startswith('"', tok.end_pos):
+                return tok.start_pos
+    except UnexpectedInput:
+        pass
+    return None
+
+
 def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
-    # Lark reports EOF past the text; point at the last real character instead.
-    stripped = text.rstrip()
-    pos = max(len(stripped) - 1, 0)
+    # Lark reports EOF past the text; point at the last token instead (not at
+    # a trailing comment, which is not what is incomplete).
     prev = _previous_token(text, len(text))
+    pos = prev.end_pos - 1 if prev is not None else max(len(text.rstrip()) - 1, 0)
     after = f" after '{_shown(prev)}'" if prev is not None else ""
     if prev is not None and prev.type == "COMMENT":
         after = ""

@@ -7,6 +7,8 @@ Findings carry a JSON path; callers map paths to source spans.
 
 from __future__ import annotations
 
+import json
+
 from . import limits as L
 from .diagnostics import Diagnostic, JsonPath, Related
 from .suggest import closest
@@ -36,14 +38,18 @@ def _maybe(word: str, choices) -> str | None:
 class _Checker:
     def __init__(self) -> None:
         self.found: list[Diagnostic] = []
+        # Unknown tool types already reported under tools, so tool_resources
+        # does not report the same mistake twice (a spec's `tool x {...}`
+        # produces both).
+        self.unknown_tool_types: set[str] = set()
 
     def add(self, code: str, path: JsonPath, message: str, hint: str | None = None, related=()) -> None:
         self.found.append(Diagnostic(code, message, None, hint, tuple(path), tuple(related)))
 
-    def type_is(self, value, expected: type, path: JsonPath, what: str) -> bool:
+    def type_is(self, value, expected: type, path: JsonPath, what: str, hint: str | None = None) -> bool:
         ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
         if not ok:
-            self.add("E203", path, f"{what} must be {_kind(expected())}, found {_kind(value)}")
+            self.add("E203", path, f"{what} must be {_kind(expected())}, found {_kind(value)}", hint)
         return ok
 
     def unknown_keys(self, obj: dict, allowed, path: JsonPath, where: str, hint: str | None = None) -> None:
@@ -57,7 +63,8 @@ class _Checker:
                 )
 
     def str_list(self, value, path: JsonPath, what: str) -> list[str]:
-        if not self.type_is(value, list, path, what):
+        hint = f"write a list: {what} [{json.dumps(value)}]" if isinstance(value, str) else None
+        if not self.type_is(value, list, path, what, hint):
             return []
         good = []
         for i, item in enumerate(value):
@@ -202,6 +209,8 @@ def _tools(c: _Checker, value) -> set[str]:
             c.add("E203", path, "a tool needs a type: file_search or web_search")
             continue
         if kind not in L.TOOL_TYPES:
+            if isinstance(kind, str):
+                c.unknown_tool_types.add(kind)
             c.add(
                 "E220",
                 (*path, "type"),
@@ -230,6 +239,8 @@ def _tool_resources(c: _Checker, value, enabled: set[str]) -> None:
     for kind, fields in value.items():
         path = ("tool_resources", kind)
         if kind not in L.TOOL_TYPES:
+            if kind in c.unknown_tool_types:
+                continue
             c.add("E220", path, f"unknown tool type {kind!r} in tool_resources: the API offers {' and '.join(L.TOOL_TYPES)}", _maybe(kind, L.TOOL_TYPES))
             continue
         if kind not in enabled:
@@ -246,7 +257,7 @@ def _tool_resources(c: _Checker, value, enabled: set[str]) -> None:
         for key in allowed:
             if key in fields and fields[key] is not None:
                 c.str_list(fields[key], (*path, key), key)
-                if key == "urls":
+                if key == "urls" and isinstance(fields[key], list):
                     for j, url in enumerate(fields[key]):
                         if isinstance(url, str) and not L.URL_PREFIX_RE.match(url):
                             c.add(

@@ -10,7 +10,8 @@ from .diagnostics import Span
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
 
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
-_ESCAPE_RE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.S)
+# A lone surrogate (half of a pair) is not text: it cannot be written as UTF-8.
+_ESCAPE_RE = re.compile(r"\\(u[dD][89abAB][0-9A-Fa-f]{2}\\u[dD][c-fC-F][0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|.)", re.S)
 
 
 class BadEscape(ValueError):
@@ -27,7 +28,10 @@ def unescape(body: str) -> str:
 
     def repl(m: re.Match) -> str:
         seq = m.group(1)
-        if len(seq) == 5 and seq[0] == "u":
+        if len(seq) == 11:  # \ud83d\ude00: a surrogate pair is one character, as in JSON
+            high, low = int(seq[1:5], 16), int(seq[7:], 16)
+            return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        if len(seq) == 5 and seq[0] == "u" and not 0xD800 <= int(seq[1:], 16) <= 0xDFFF:
             return chr(int(seq[1:], 16))
         if seq in _ESCAPES:
             return _ESCAPES[seq]
@@ -40,7 +44,8 @@ def dedent_long(body: str) -> str:
     """A triple-quoted body: drop a blank first line (text starting after the
     opening quotes on the next line) and a blank last line (closing quotes
     on their own line), then remove the common indentation."""
-    lines = body.split("\n")
+    # A file saved with CRLF line ends must give the same text as with LF.
+    lines = body.replace("\r\n", "\n").split("\n")
     if len(lines) > 1 and not lines[0].strip():
         lines = lines[1:]
     if len(lines) > 1 and not lines[-1].strip():
