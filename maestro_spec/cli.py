@@ -18,7 +18,6 @@ from . import __version__
 from .commands.common import (
     EXIT_CODES_HELP,
     EXIT_OK,
-    EXIT_SPEC_ERRORS,
     EXIT_USAGE,
     InputFileError,
     compile_path,
@@ -26,6 +25,7 @@ from .commands.common import (
     get_vars,
     output_format_option,
     report,
+    spec_exit_code,
     summary_line,
     var_options,
 )
@@ -87,30 +87,43 @@ def check(paths, var_args, var_files, output_format):
     so a spec can be checked before its values exist.
     """
     vars = get_vars(var_args, var_files)
-    errors = warnings = 0
-    unreadable = False
+    errors = warnings = unreadable = 0
+    code = EXIT_OK
     for path in paths:
         try:
             source = compile_path(path, vars, require_values=False)
         except InputFileError as e:
             click.secho(f"error: {e}", fg="red", err=True)
-            unreadable = True
+            unreadable += 1
             continue
         report(source, output_format)
         e = count_errors(source.compiled.diagnostics)
         errors += e
         warnings += len(source.compiled.diagnostics) - e
+        code = max(code, spec_exit_code(source.compiled.diagnostics))
     if output_format == "text":
-        click.echo(summary_line(errors, warnings, len(paths)), err=True)
-    raise SystemExit(EXIT_USAGE if unreadable else EXIT_SPEC_ERRORS if errors else EXIT_OK)
+        click.echo(summary_line(errors, warnings, len(paths), unreadable), err=True)
+    raise SystemExit(EXIT_USAGE if unreadable else code)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("path", metavar="PATH")
 @var_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the JSON here instead of stdout.")
+@click.option(
+    "--emit",
+    type=click.Choice(("json", "curl", "python", "http")),
+    default="json",
+    show_default=True,
+    help="The body as JSON, or a ready-to-paste curl command, Python snippet (official ai21 SDK) or raw HTTP request; these read the key from $AI21_API_KEY.",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where --emit curl|python|http sends the request [default: https://api.ai21.com/studio/v1]; e.g. a local `maestro serve`.",
+)
 @output_format_option
-def compile(path, var_args, var_files, output, output_format):
+def compile(path, var_args, var_files, output, emit, base_url, output_format):
     """Compile a spec to the exact JSON body of POST /maestro/runs.
 
     The output is accepted unchanged by any client, including the official
@@ -118,11 +131,21 @@ def compile(path, var_args, var_files, output, output_format):
     """
     import json
 
+    if base_url and emit == "json":
+        raise click.UsageError("--base-url goes with --emit curl, python or http")
     source = _compile_or_exit(path, get_vars(var_args, var_files))
-    report(source, output_format)
+    report(source, output_format, stdout_is_data=True)
     if count_errors(source.compiled.diagnostics):
-        raise SystemExit(EXIT_SPEC_ERRORS)
-    body = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
+        raise SystemExit(spec_exit_code(source.compiled.diagnostics))
+    if emit == "json":
+        body = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
+    else:
+        from .compiler.exports import ExportError, render_export
+
+        try:
+            body = render_export(emit, source.compiled.request, base_url)
+        except ExportError as e:
+            raise fail(str(e)) from None
     if output:
         try:
             Path(output).write_text(body, encoding="utf-8")

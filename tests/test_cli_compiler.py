@@ -278,7 +278,16 @@ def test_compile_with_errors_prints_no_body(write, tmp_path):
 def test_compile_errors_in_json_format(write):
     proc = maestro("compile", "--output-format", "json", str(write("bad.maestro", BAD)))
     assert proc.returncode == 1
-    assert [json.loads(line)["code"] for line in proc.stdout.splitlines()] == ["E240", "E242"]
+    # stdout carries compile's own output, so diagnostics go to stderr in every format
+    assert proc.stdout == ""
+    assert [json.loads(line)["code"] for line in proc.stderr.splitlines()] == ["E240", "E242"]
+
+
+def test_compile_warnings_in_json_format_keep_stdout_parseable(write):
+    proc = maestro("compile", "--output-format", "json", str(write("warn.maestro", WARN)))
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {"input": "x"}
+    assert [json.loads(line)["code"] for line in proc.stderr.splitlines()] == ["W104"]
 
 
 def test_compile_warnings_go_to_stderr_and_the_body_to_the_file(write, tmp_path):
@@ -330,7 +339,7 @@ def test_malformed_var_is_a_usage_error(write, arg):
 
 def test_var_file_that_cannot_be_read(write, tmp_path):
     proc = maestro("compile", str(write("t.maestro", TEMPLATE)), "--var", f"document=@{tmp_path / 'missing.txt'}")
-    assert proc.returncode != 0
+    assert proc.returncode == 2  # a file named on the command line cannot be read
     assert "error[E107]" in proc.stderr and "missing.txt" in proc.stderr and "no such file" in proc.stderr
     assert proc.stdout == ""
     no_traceback(proc)
@@ -339,7 +348,7 @@ def test_var_file_that_cannot_be_read(write, tmp_path):
 def test_var_file_with_bad_json(write):
     values = write("vars.json", "{not json")
     proc = maestro("compile", str(write("t.maestro", TEMPLATE)), "--var-file", str(values))
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "error[E107]" in proc.stderr and "invalid JSON at line 1 column 2" in proc.stderr
     no_traceback(proc)
 
@@ -387,7 +396,7 @@ def test_unreadable_file_is_one_line_and_exit_2(tmp_path, command, case):
     if command == "compile":
         assert rest == []
     else:  # check goes on with the other files, then sums up
-        assert rest == ["0 errors, 0 warnings in 1 file"]
+        assert rest == ["0 errors, 0 warnings in 0 files (1 could not be read)"]
 
 
 def test_unreadable_file_among_good_ones_still_exits_2(write, tmp_path):

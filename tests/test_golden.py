@@ -52,3 +52,11 @@ def test_json_format_golden(in_repo):
 def test_github_format_golden(in_repo):
     source = compile_path("examples/errors/enum-typos.maestro", None, require_values=False)
     assert_golden(render("github", source.path, source.compiled.diagnostics) + "\n", GOLDEN / "diagnostics" / "enum-typos.github.txt")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
+def test_examples_are_in_canonical_format(spec):
+    from maestro_spec.compiler.fmt import format_text
+
+    formatted = format_text(spec.read_text(encoding="utf-8"))
+    assert not formatted.changed, f"run: maestro fmt examples/{spec.name}"

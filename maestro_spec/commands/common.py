@@ -78,16 +78,27 @@ def compile_path(path: str, vars: Vars | None, *, require_values: bool) -> Sourc
     return Source(path, text, compiled)
 
 
-def report(source: Source, fmt: str) -> None:
+def report(source: Source, fmt: str, *, stdout_is_data: bool = False) -> None:
+    """Print diagnostics: text for people goes to stderr, json/github to stdout
+    for tools, unless stdout carries the command's own data (compile, run)."""
     if source.compiled.diagnostics:
-        click.echo(render(fmt, source.path, source.compiled.diagnostics, source.text), err=fmt == "text")
+        to_stderr = fmt == "text" or stdout_is_data
+        click.echo(render(fmt, source.path, source.compiled.diagnostics, source.text), err=to_stderr)
 
 
-def summary_line(errors: int, warnings: int, files: int) -> str:
+def spec_exit_code(diagnostics) -> int:
+    """1 for errors in the spec; 2 when a file named by --var/--var-file cannot be read."""
+    if any(d.code == "E107" for d in diagnostics):
+        return EXIT_USAGE
+    return EXIT_SPEC_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
+
+
+def summary_line(errors: int, warnings: int, files: int, unreadable: int = 0) -> str:
     def n(count: int, word: str) -> str:
         return f"{count} {word}{'' if count == 1 else 's'}"
 
-    return f"{n(errors, 'error')}, {n(warnings, 'warning')} in {n(files, 'file')}"
+    tail = f" ({unreadable} could not be read)" if unreadable else ""
+    return f"{n(errors, 'error')}, {n(warnings, 'warning')} in {n(files - unreadable, 'file')}{tail}"
 
 
 def var_options(f):

@@ -1,10 +1,10 @@
 """A request body (from another client, a log, the API docs) -> an idiomatic spec.
 
-The body is judged first (rules.check_request, as `maestro check body.json`
-does); only a body without errors is decompiled. The spec is built in the
-language's usual order, laid out by fmt, and compiled again before it is
-returned: it must give back the same body, in the canonical form where nulls
-and defaults are left out (see `canonical`).
+Give it a body without errors (the command checks it first, exactly as
+`maestro check body.json` does). The spec is built in the language's usual
+order, laid out by fmt, and compiled again before it is returned: it must
+give back the same body, in the canonical form where nulls and defaults are
+left out (see `canonical`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,228 @@
+"""maestro decompile: any valid request body becomes a spec that compiles back
+to the same body; an invalid body gets `maestro check`'s diagnostics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from maestro_spec.cli import main
+from maestro_spec.compiler import limits as L
+from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.decompile import canonical, decompile
+from maestro_spec.compiler.diagnostics import count_errors
+from maestro_spec.compiler.fmt import format_text
+from maestro_spec.compiler.rules import check_request
+
+from .conftest import EXAMPLES
+
+# ------------------------------------------------------- valid bodies, from limits.py
+
+# Text that stresses the string writer: quotes, backslashes, placeholders,
+# indentation, blank and long lines, control and line-separator characters.
+_PIECES = ["a", "b", "Z", " ", "  ", "\n", "\n\n", "\t", '"', '"""', "\\", "{{x}}", "{{ doc }}", "{", "}", "#", "é", "東", "\u2028", "\x00", "\x85", "word " * 12]
+_TEXT = st.one_of(
+    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12).map("".join),
+    st.text(min_size=1, max_size=40),
+).filter(lambda s: s.strip())
+
+_WORD = st.text(alphabet="abcdefghij", min_size=1, max_size=8)
+
+
+@st.composite
+def _description(draw) -> str:
+    words = draw(st.lists(_WORD, min_size=1, max_size=L.MAX_DESCRIPTION_WORDS))
+    return draw(st.sampled_from([" ", "\n", " \n  "])).join(words) if draw(st.booleans()) else draw(_TEXT)
+
+
+@st.composite
+def _messages(draw) -> list[dict]:
+    n = draw(st.integers(1, 5))
+    first = draw(st.sampled_from(L.ROLES))
+    roles = [L.ROLES[(L.ROLES.index(first) + i) % 2] for i in range(n)]
+    return [{"role": r, "content": draw(_TEXT)} for r in roles]
+
+
+@st.composite
+def _requirements(draw) -> list[dict]:
+    names = draw(st.lists(_TEXT, min_size=1, max_size=L.MAX_REQUIREMENTS, unique=True))
+    out = []
+    for name in names:
+        item = {"name": name, "description": draw(_description())}
+        if draw(st.booleans()):
+            item["is_mandatory"] = True
+        out.append(item)
+    return out
+
+
+_HOST = st.text(alphabet="abcxyz", min_size=1, max_size=6)
+_URL = st.builds(lambda scheme, sub, host, tld, path: f"{scheme}{sub}{host}.{tld}{path}", st.sampled_from(["", "https://"]), st.sampled_from(["", "docs."]), _HOST, st.sampled_from(["com", "org", "io"]), st.sampled_from(["", "/", "/a/b-c"]))
+
+
+@st.composite
+def _tools(draw) -> tuple[list[dict], dict]:
+    kinds = draw(st.lists(st.sampled_from(L.TOOL_TYPES), min_size=1, unique=True))
+    resources = {}
+    for kind in kinds:
+        fields = {}
+        for key in L.TOOL_RESOURCE_FIELDS[kind]:
+            if draw(st.booleans()):
+                fields[key] = draw(st.lists(_URL if key == "urls" else _TEXT, max_size=3))
+        if fields:
+            resources[kind] = fields
+    return [{"type": k} for k in kinds], resources
+
+
+@st.composite
+def valid_bodies(draw) -> dict:
+    """Request bodies the API accepts, in the canonical form a spec gives."""
+    body: dict = {"input": draw(st.one_of(_TEXT, _messages()))}
+    if draw(st.booleans()):
+        body["models"] = [draw(st.one_of(st.sampled_from(L.KNOWN_MODELS), _TEXT))]
+    if draw(st.booleans()):
+        tools, resources = draw(_tools())
+        body["tools"] = tools
+        if resources:
+            body["tool_resources"] = resources
+    elif draw(st.booleans()):
+        body["requirements"] = draw(_requirements())
+    if draw(st.booleans()):
+        body["budget"] = draw(st.sampled_from(L.BUDGETS))
+    if draw(st.booleans()):
+        body["include"] = draw(st.lists(st.sampled_from(L.INCLUDE_FIELDS), min_size=1, unique=True))
+    if draw(st.booleans()):
+        body["response_language"] = draw(st.sampled_from(L.LANGUAGES))
+    return body
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_bodies())
+def test_compile_of_decompile_gives_the_body_back(body):
+    assert count_errors(check_request(body)) == 0, "the strategy must make valid bodies"
+    spec = decompile(body)
+    compiled = compile_text(spec)
+    assert compiled.request == body
+    assert count_errors(compiled.diagnostics) == 0
+    assert format_text(spec).text == spec, "decompile's output is already formatted"
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_bodies(), st.data())
+def test_nulls_and_defaults_decompile_to_the_canonical_body(body, data):
+    noisy = dict(body)
+    for key in L.REQUEST_FIELDS:
+        if key not in noisy and key != "budget" and data.draw(st.booleans()):
+            noisy[key] = None
+    if "requirements" in noisy and noisy["requirements"]:
+        noisy["requirements"] = [{"is_mandatory": False, **r} for r in noisy["requirements"]]
+    if "tools" not in noisy or noisy["tools"] is None:
+        noisy["tools"] = []
+    assert count_errors(check_request(noisy)) == 0
+    assert canonical(noisy) == body
+    assert compile_text(decompile(noisy)).request == body
+
+
+# ------------------------------------------------------------- idiomatic output
+
+
+def test_the_reference_example_decompiles_as_a_person_writes_it():
+    body = {
+        "input": "Extract vendor name, invoice number, total amount, and due date",
+        "requirements": [
+            {"name": "field presence validation", "description": "Ensure all required fields are extracted and not left empty", "is_mandatory": True},
+            {"name": "format consistency", "description": "Dates must follow YYYY-MM-DD and amounts should be in USD format."},
+        ],
+        "include": ["requirements_result"],
+    }
+    assert decompile(body) == (
+        'input "Extract vendor name, invoice number, total amount, and due date"\n'
+        "\n"
+        'requirement "field presence validation" mandatory\n'
+        '    "Ensure all required fields are extracted and not left empty"\n'
+        "\n"
+        'requirement "format consistency"\n'
+        '    "Dates must follow YYYY-MM-DD and amounts should be in USD format."\n'
+        "\n"
+        "include requirements_result\n"
+    )
+
+
+def test_multi_line_text_becomes_a_triple_quoted_string():
+    body = {"input": 'Summarise this:\n\n  - keep "quotes"\n  - and {{braces}}', "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": ["example.com"]}}, "models": ["my-byok-id"], "budget": "medium"}
+    assert decompile(body) == (
+        'input """\n'
+        "    Summarise this:\n"
+        "\n"
+        '      - keep "quotes"\n'
+        "      - and {\\u007bbraces}}\n"
+        '    """\n'
+        "\n"
+        "tool web_search {\n"
+        '    urls ["example.com"]\n'
+        "}\n"
+        "\n"
+        'model "my-byok-id"\n'
+        "budget medium\n"
+    )
+
+
+def test_messages_become_an_aligned_block():
+    body = {"input": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Capital of France?"}]}
+    assert decompile(body) == 'input {\n    user      "Hi"\n    assistant "Hello"\n    user      "Capital of France?"\n}\n'
+
+
+def test_text_triple_quotes_cannot_say_exactly_stays_on_one_line():
+    # Every line indented: dedenting would eat the indentation.
+    body = {"input": "  a\n  b"}
+    assert decompile(body) == 'input "  a\\n  b"\n'
+
+
+@pytest.mark.parametrize("spec", sorted(EXAMPLES.glob("*.maestro")), ids=lambda p: p.stem)
+def test_every_example_round_trips_through_json(spec):
+    body = compile_text(spec.read_text(encoding="utf-8"), require_values=False).request
+    assert compile_text(decompile(body), require_values=False).request == body
+
+
+# ------------------------------------------------------------------------ CLI
+
+
+def test_cli_writes_the_spec(tmp_path):
+    src = tmp_path / "body.json"
+    src.write_text(json.dumps({"input": "Hi", "budget": "high"}))
+    out = tmp_path / "out.maestro"
+    result = CliRunner().invoke(main, ["decompile", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == 'input "Hi"\n\nbudget high\n'
+    shown = CliRunner().invoke(main, ["decompile", str(src)])
+    assert shown.stdout == out.read_text()
+
+
+def test_cli_reads_stdin():
+    result = CliRunner().invoke(main, ["decompile", "-"], input='{"input": "Hi"}')
+    assert result.exit_code == 0 and result.stdout == 'input "Hi"\n'
+
+
+def test_cli_shows_the_same_diagnostics_as_check_for_an_invalid_body(tmp_path):
+    path = EXAMPLES / "errors" / "invalid-body.json"
+    if not path.exists():
+        path = tmp_path / "invalid-body.json"
+        path.write_text('{"input": "", "budget": "max"}')
+    runner = CliRunner()
+    decompiled = runner.invoke(main, ["decompile", str(path)])
+    checked = runner.invoke(main, ["check", str(path)])
+    assert decompiled.exit_code == checked.exit_code == 1
+    assert decompiled.stdout == ""
+    diagnostics = checked.stderr.rsplit("\n", 2)[0]  # less check's summary line
+    assert diagnostics and decompiled.stderr.startswith(diagnostics)
+
+
+def test_cli_broken_json_is_a_diagnostic_not_a_traceback(tmp_path):
+    path = tmp_path / "b.json"
+    path.write_text('{"input": "Hi",}')
+    result = CliRunner().invoke(main, ["decompile", str(path)])
+    assert result.exit_code == 1 and "error[E005]: invalid JSON" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
