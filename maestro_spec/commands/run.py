@@ -1,0 +1,491 @@
+"""`maestro run` and `maestro runs list|show|attach`: thin click layers over maestro_spec.runtime."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from .common import (
+    EXIT_CODES_HELP,
+    EXIT_SPEC_ERRORS,
+    EXIT_USAGE,
+    InputFileError,
+    compile_path,
+    fail,
+    get_vars,
+    output_format_option,
+    report,
+    var_options,
+)
+
+KEY_ENV = "AI21_API_KEY"
+HOST_ENV = "AI21_API_HOST"
+DEFAULT_JOBS = 4
+MAX_JOBS = 256  # runtime.batch.MAX_CONCURRENCY; not imported so --help stays light
+
+RUN_HELP_EPILOG = (
+    EXIT_CODES_HELP
+    + """
+
+\b
+  130 interrupted (Ctrl-C); the run keeps going: maestro runs attach ID
+
+\b
+Environment:
+  AI21_API_KEY   the API key (sent only over https, or http to loopback)
+  AI21_API_HOST  the base URL (default https://api.ai21.com/studio/v1)
+  MAESTRO_HOME   where run records are kept (default: the user data dir)"""
+)
+
+
+class PollInterval(click.ParamType):
+    name = "auto|SECONDS"
+
+    def convert(self, value, param, ctx):
+        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+            return None
+        if isinstance(value, (int, float)):
+            seconds = float(value)
+        else:
+            try:
+                seconds = float(value)
+            except ValueError:
+                self.fail(f"{value!r} is neither 'auto' nor a number of seconds", param, ctx)
+        if not 0.01 <= seconds <= 600:
+            self.fail(f"{seconds:g} s is outside 0.01 .. 600", param, ctx)
+        return seconds
+
+
+def _polling_options(f):
+    f = click.option(
+        "--max-retries",
+        type=click.IntRange(0, 20),
+        metavar="N",
+        default=5,
+        show_default=True,
+        help="Retries per HTTP call (GETs; the POST only when no run can have been created).",
+    )(f)
+    f = click.option(
+        "--min-score",
+        type=click.FloatRange(0.0, 1.0),
+        metavar="0..1",
+        help="Exit 4 when the overall requirements score is below this (needs include requirements_result).",
+    )(f)
+    f = click.option("--json", "as_json", is_flag=True, help="Print the Run object as JSON and nothing else on stdout.")(f)
+    f = click.option(
+        "--poll-interval",
+        type=PollInterval(),
+        default="auto",
+        show_default=True,
+        help="Seconds between status checks; 'auto' checks often at first and rarely for long runs (docs/runtime.md).",
+    )(f)
+    f = click.option(
+        "--timeout",
+        type=click.FloatRange(0.0, min_open=True),
+        default=600.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Stop waiting after this long; the run goes on and `maestro runs attach ID` resumes it.",
+    )(f)
+    return f
+
+
+# ------------------------------------------------------------------ maestro run
+
+
+@click.command(epilog=RUN_HELP_EPILOG)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@var_options
+@click.option("--local", is_flag=True, help="Run on the built-in local server (a simulation: no key, no cost).")
+@click.option("--base-url", metavar="URL", help="The API's base URL, e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`.")
+@_polling_options
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N", default=DEFAULT_JOBS, show_default=True, help="Runs at once when given several specs.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write what --json prints to this file.")
+@click.option("--cache", is_flag=True, help="Reuse the recorded response of an identical completed request instead of running it again.")
+@output_format_option
+def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format):
+    """Run specs on Maestro: submit, wait for the end, show the result.
+
+    \b
+    maestro run examples/invoice.maestro --local
+    maestro run specs/*.maestro -j 8 --min-score 0.8
+    AI21_API_KEY=... maestro run examples/invoice.maestro
+
+    Every run is recorded before anything is printed: see `maestro runs list`.
+    """
+    from ..runtime import errors as E
+
+    vars = get_vars(var_args, var_files)
+    try:
+        target_url, key = _resolve_target(local, base_url)
+    except E.RuntimeFailure as e:
+        raise _fail(e) from None
+    if output and not Path(output).resolve().parent.is_dir():
+        raise fail(f"cannot write {output}: no such directory")
+
+    jobs_list = _compile_all(paths, vars, output_format)
+    if min_score is not None:
+        for job in jobs_list:
+            if "requirements_result" not in (job.request.get("include") or ()):
+                raise fail(f"{job.spec}: --min-score needs the run's score: add 'include requirements_result' to the spec")
+
+    settings_kwargs = dict(
+        api_key=key,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        max_retries=max_retries,
+        min_score=min_score,
+        use_cache=cache,
+    )
+    if local:
+        from ..server.config import ServerConfig
+        from ..server.embedded import LocalServer
+
+        with LocalServer(ServerConfig()) as server:
+            code = _run_jobs(jobs_list, server.base_url, settings_kwargs, local=True, jobs=jobs, as_json=as_json, output=output)
+    else:
+        code = _run_jobs(jobs_list, target_url, settings_kwargs, local=False, jobs=jobs, as_json=as_json, output=output)
+    raise SystemExit(code)
+
+
+def _resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
+    """(base URL, key), or a UsageFailure: the rules of docs/runtime.md#keys."""
+    from ..runtime import errors as E
+    from ..runtime.client import DEFAULT_BASE_URL, check_base_url, is_loopback
+
+    key = os.environ.get(KEY_ENV) or None
+    if local and base_url:
+        raise E.UsageFailure("--local and --base-url name two servers; pick one")
+    if local:
+        return None, None  # the embedded server needs no key and gets none
+    url = check_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
+    import httpx
+
+    if key is None and base_url is None and not is_loopback(httpx.URL(url).host):
+        raise E.MissingKey()
+    return url, key
+
+
+def _compile_all(paths, vars, output_format):
+    from ..compiler.diagnostics import count_errors
+    from ..runtime.batch import Job
+
+    out, errors, unreadable = [], 0, False
+    for path in paths:
+        try:
+            source = compile_path(path, vars, require_values=True)
+        except InputFileError as e:
+            click.secho(f"error: {e}", fg="red", err=True)
+            unreadable = True
+            continue
+        report(source, output_format)
+        if count_errors(source.compiled.diagnostics) or source.compiled.request is None:
+            errors += 1
+            continue
+        out.append(Job(path, source.compiled.request))
+    if unreadable:
+        raise SystemExit(EXIT_USAGE)
+    if errors:
+        click.echo(f"not run: {errors} spec{'s' if errors > 1 else ''} with errors", err=True)
+        raise SystemExit(EXIT_SPEC_ERRORS)
+    return out
+
+
+def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, output) -> int:
+    import asyncio
+
+    from ..runtime import render
+    from ..runtime.batch import Tracker, batch_exit_code, run_batch
+    from ..runtime.errors import EXIT_INTERRUPTED
+    from ..runtime.outcome import RunSettings
+    from ..runtime.poll import execute
+
+    settings = RunSettings(base_url=base_url, local=local, **settings_kwargs)
+    out = render.make_console()
+    err = render.make_console(stderr=True)
+    single = len(jobs_list) == 1
+
+    if single:
+        line = render.StatusLine()
+        tracker = Tracker(forward=line.update)
+        job = jobs_list[0]
+        try:
+            with render.live_status(err, line):
+                outcomes = [asyncio.run(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
+        except KeyboardInterrupt:
+            _report_interrupt(tracker, err, local, total=1)
+            return EXIT_INTERRUPTED
+    else:
+        tracker = Tracker()
+        progress, on_done = _batch_progress(err, len(jobs_list))
+        try:
+            with progress:
+                outcomes = asyncio.run(
+                    run_batch(jobs_list, settings=settings, concurrency=jobs, on_status=tracker, on_done=on_done)
+                )
+        except KeyboardInterrupt:
+            _report_interrupt(tracker, err, local, total=len(jobs_list))
+            return EXIT_INTERRUPTED
+
+    for o in outcomes:
+        if o.cached_from:
+            err.print(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)", highlight=False)
+    payload = _json_payload(outcomes, single)
+    if output is not None:
+        try:
+            Path(output).write_text(payload, encoding="utf-8")
+        except OSError as e:
+            render.print_error(err, f"cannot write {output}: {e.strerror or e}")
+    if as_json:
+        if payload.strip() != "null":
+            click.echo(payload, nl=False)
+    elif single:
+        render.render_outcome(outcomes[0], out)
+    else:
+        render.print_table(out, render.summary_table(outcomes, out))
+        out.print("details of a run: maestro runs show ID", style="dim", markup=False)
+    if single:
+        render.print_problems(outcomes[0], err)
+    else:
+        for o in outcomes:
+            for line_, hint in render.problems(o):
+                if o.error is not None and not line_.startswith("note: "):
+                    render.print_error(err, f"{o.spec}: {line_}")
+    return batch_exit_code(outcomes)
+
+
+def _batch_progress(err, total):
+    """A progress bar on a terminal; a plain line per finished run otherwise."""
+    import contextlib
+
+    from ..runtime import render
+
+    done = {"n": 0}
+    if not err.is_terminal:
+
+        def on_done(outcome):
+            done["n"] += 1
+            err.print(render.finished_line(outcome, done["n"], total), highlight=False, markup=False)
+
+        return contextlib.nullcontext(), on_done
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task("running", total=total)
+    failed = {"n": 0}
+
+    def on_done(outcome):
+        done["n"] += 1
+        if outcome.exit_code:
+            failed["n"] += 1
+        progress.update(task, advance=1, description=f"running · {failed['n']} not ok" if failed["n"] else "running")
+
+    return progress, on_done
+
+
+def _json_payload(outcomes, single: bool) -> str:
+    def run_json(o):
+        return o.run.model_dump(mode="json", exclude_unset=True) if o.run is not None else None
+
+    if single:
+        data = run_json(outcomes[0])
+    else:
+        data = [
+            {
+                "spec": o.spec,
+                "run_id": o.run_id,
+                "status": o.status,
+                "exit_code": o.exit_code,
+                "error": o.verdict,
+                "run": run_json(o),
+            }
+            for o in outcomes
+        ]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _report_interrupt(tracker, err, local: bool, *, total: int) -> None:
+    def say(text: str) -> None:
+        err.print(text, markup=False, highlight=False)
+
+    left = tracker.in_flight()
+    for event in left:
+        who = f"{event.spec}: " if total > 1 and event.spec else ""
+        if event.run_id and local:
+            say(f"interrupted: {who}run {event.run_id} was on the built-in local server, which stops now")
+        elif event.run_id:
+            say(f"interrupted: {who}run {event.run_id} keeps going on the server")
+            say(f"  resume with: maestro runs attach {event.run_id}")
+        else:
+            say(f"interrupted: {who}before the server answered; a run may or may not have been created")
+    not_started = total - tracker.started_count()
+    if not_started > 0:
+        say(f"interrupted: {not_started} spec{'s' if not_started > 1 else ''} not started")
+    if not left and not_started <= 0:
+        say("interrupted")
+
+
+def _fail(e) -> click.exceptions.Exit:
+    code = fail(str(e), e.exit_code)
+    if e.hint:
+        click.echo(f"  hint: {e.hint}", err=True)
+    return code
+
+
+# ------------------------------------------------------------------ maestro runs
+
+
+@click.group(epilog=RUN_HELP_EPILOG)
+def runs():
+    """The local record of runs: list them, show one, resume one.
+
+    Records live in $MAESTRO_HOME/runs, or the user data dir
+    (e.g. ~/.local/share/maestro-spec/runs). They never hold the API key.
+    """
+
+
+@runs.command("list")
+@click.option("-n", "--limit", type=click.IntRange(1), metavar="N", default=20, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per record, newest first.")
+def list_runs(limit, as_json):
+    """The most recent runs."""
+    from ..runtime.render import make_console, print_table, records_table
+    from ..runtime.store import RunStore
+
+    store = RunStore()
+    records = store.list(limit)
+    if as_json:
+        for r in records:
+            click.echo(json.dumps(_summary(r), ensure_ascii=False))
+        return
+    out = make_console()
+    if not records:
+        click.echo(f"no runs recorded yet in {store.runs_dir}", err=True)
+        return
+    print_table(out, records_table(records, out))
+
+
+def _summary(record) -> dict:
+    rr = (record.response or {}).get("requirements_result") or {}
+    return {
+        "id": record.display_id,
+        "record": record.id,
+        "run_id": record.run_id,
+        "status": record.status,
+        "spec": record.spec,
+        "target": record.target,
+        "created_at": record.created_at,
+        "elapsed": record.elapsed,
+        "score": rr.get("score"),
+        "error": record.error,
+    }
+
+
+def _find(ident: str):
+    from ..runtime.store import RunStore
+
+    store = RunStore()
+    found = store.find(ident)
+    if found is None:
+        raise fail(f"no recorded run matches {ident!r}; see `maestro runs list` (records in {store.runs_dir})")
+    if isinstance(found, list):
+        ids = ", ".join(r.display_id for r in found[:5])
+        raise fail(f"{ident!r} matches {len(found)} runs ({ids}{', ...' if len(found) > 5 else ''}); give more of the id")
+    return found
+
+
+@runs.command("show")
+@click.argument("ident", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record (request, response, timings) as JSON.")
+def show_run(ident, as_json):
+    """A recorded run: its result if it finished, else where it stands. No network."""
+    from dataclasses import asdict
+
+    from ..runtime import render
+
+    record = _find(ident)
+    if as_json:
+        click.echo(json.dumps(asdict(record), indent=2, ensure_ascii=False))
+        return
+    render.render_record(record, render.make_console(), render.make_console(stderr=True))
+
+
+@runs.command("attach", epilog=RUN_HELP_EPILOG)
+@click.argument("ident", metavar="ID")
+@click.option("--base-url", metavar="URL", help="Where to find the run, if not where it was submitted.")
+@_polling_options
+def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries):
+    """Resume waiting for a run an interrupted or timed-out command left behind."""
+    import asyncio
+
+    from ..compiler import limits as L
+    from ..runtime import errors as E
+    from ..runtime import render
+    from ..runtime.batch import Tracker
+    from ..runtime.outcome import RunOutcome, RunSettings
+    from ..compiler.wire import Run
+    from ..runtime.client import check_base_url, is_loopback
+    from ..runtime.poll import attach
+
+    record = _find(ident)
+    out, err = render.make_console(), render.make_console(stderr=True)
+    if not record.run_id:
+        raise fail(f"record {record.id} has no run id: the server never confirmed the run (status {record.status})")
+    if record.status in L.TERMINAL_STATUSES and record.response:
+        outcome = RunOutcome(
+            request=record.request,
+            spec=record.spec,
+            run=Run.model_validate(record.response),
+            run_id=record.run_id,
+            record=record,
+            elapsed=record.elapsed or 0.0,
+            local=record.is_local,
+            min_score=min_score,
+        )
+        err.print(f"run {record.run_id} had already ended; shown from the record", style="dim", markup=False)
+    else:
+        if record.is_local and not base_url:
+            raise fail(
+                f"run {record.run_id} was on the built-in local server of an earlier `--local` command, which has stopped; "
+                "run the spec again"
+            )
+        key = os.environ.get(KEY_ENV) or None
+        try:
+            url = check_base_url(base_url or record.base_url)
+            import httpx
+
+            if key is None and not base_url and not is_loopback(httpx.URL(url).host):
+                raise E.MissingKey(url)
+        except E.RuntimeFailure as e:
+            raise _fail(e) from None
+        settings = RunSettings(
+            base_url=url, api_key=key, timeout=timeout, poll_interval=poll_interval, min_score=min_score, max_retries=max_retries
+        )
+        line = render.StatusLine()
+        tracker = Tracker(forward=line.update)
+        try:
+            with render.live_status(err, line):
+                outcome = asyncio.run(attach(record, settings=settings, on_status=tracker))
+        except KeyboardInterrupt:
+            _report_interrupt(tracker, err, False, total=1)
+            raise SystemExit(E.EXIT_INTERRUPTED)
+    if as_json:
+        payload = _json_payload([outcome], True)
+        if payload.strip() != "null":
+            click.echo(payload, nl=False)
+    else:
+        render.render_outcome(outcome, out)
+    render.print_problems(outcome, err)
+    raise SystemExit(outcome.exit_code)

@@ -1,0 +1,25 @@
+"""The runtime: submit a compiled request to Maestro, follow it to the end, show it.
+
+The compiler never imports this package. The reusable API (the CLI and the
+watch mode use it):
+
+    from maestro_spec.runtime import RunSettings, execute, outcome_text
+
+    settings = RunSettings(base_url="http://127.0.0.1:8021/studio/v1")
+    outcome = await execute(request, settings=settings, on_status=print)
+    print(outcome_text(outcome))          # or render_outcome(outcome, console)
+    raise SystemExit(outcome.exit_code)   # 0, 3 or 4, as `maestro run`
+
+Modules: policy (retry and poll rules, pure), errors (typed failures),
+client (HTTP), store (run records), poll (execute/attach), render (rich
+output), batch (many runs), outcome (the data passed between them).
+"""
+
+from __future__ import annotations
+
+from .errors import RuntimeFailure
+from .outcome import RunOutcome, RunSettings, StatusEvent
+from .poll import attach, execute
+from .render import outcome_text, render_outcome
+
+__all__ = ["RunOutcome", "RunSettings", "RuntimeFailure", "StatusEvent", "attach", "execute", "outcome_text", "render_outcome"]

@@ -1,0 +1,193 @@
+"""Typed runtime failures, each with a one-line message for a person.
+
+Every failure a command can meet is one of these: `str(error)` is the line
+shown after "error: ", `hint` the optional next step, `exit_code` what the
+command exits with. Messages are built from the URL, the status and the
+server's words; `redact()` takes the API key out of them all the same, in
+case a server echoes it back.
+"""
+
+from __future__ import annotations
+
+from ..commands.common import EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
+
+EXIT_INTERRUPTED = 130  # the shell's convention for a SIGINT
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class RuntimeFailure(Exception):
+    """Base of every runtime error. Subclasses set exit_code."""
+
+    exit_code = EXIT_RUN_FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def redacted(self, *secrets: str | None) -> "RuntimeFailure":
+        self.message = redact(self.message, *secrets)
+        self.args = (self.message,)
+        if self.hint:
+            self.hint = redact(self.hint, *secrets)
+        return self
+
+
+# ------------------------------------------------------------ before any call
+
+
+class UsageFailure(RuntimeFailure):
+    """The command line or environment cannot work (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class MissingKey(UsageFailure):
+    def __init__(self, url: str | None = None) -> None:
+        if url:  # resuming a run: --local is no alternative
+            super().__init__(f"no API key: set AI21_API_KEY to reach {url}")
+        else:
+            super().__init__("no API key: set AI21_API_KEY, or add --local to run against the built-in local server")
+
+
+class InsecureURL(UsageFailure):
+    def __init__(self, url: str, host: str) -> None:
+        super().__init__(
+            f"refusing plain http to {host} ({url}): the API key and the request would cross the network unencrypted; "
+            "use https://, or plain http only to a loopback host (127.0.0.1, ::1, localhost)"
+        )
+
+
+class BadURL(UsageFailure):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"bad base URL {url!r}: {reason}")
+
+
+# ------------------------------------------------------------ talking to a server
+
+
+class Unreachable(RuntimeFailure):
+    """No answer from the server at all (after retries where allowed)."""
+
+    def __init__(self, url: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"could not reach {url}: {reason}", hint=hint)
+        self.url = url
+        self.reason = reason
+
+
+class MaybeSubmitted(RuntimeFailure):
+    """The POST reached the server but no answer came back: a run may exist.
+
+    Not retried on purpose; repeating it could start (and bill) a second run.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"no answer from {url} after the request was sent ({reason}); a run may have been created",
+            hint="not retried, so that no run is paid for twice; check your AI21 account before running again",
+        )
+
+
+class HTTPFailure(RuntimeFailure):
+    """The server answered with an error status."""
+
+    def __init__(self, status: int, message: str, *, hint: str | None = None, detail: str | None = None) -> None:
+        super().__init__(f"{status}: {message}", hint=hint)
+        self.status = status
+        self.detail = detail
+
+
+class AuthRejected(HTTPFailure):
+    def __init__(self, status: int, *, key_sent: bool) -> None:
+        if key_sent:
+            super().__init__(status, "the API key was rejected", hint="check AI21_API_KEY")
+        else:
+            super().__init__(status, "the server wants an API key", hint="set AI21_API_KEY")
+
+
+class RequestRejected(HTTPFailure):
+    """400/422: the server judged the body invalid (what `maestro check` should have caught)."""
+
+    exit_code = EXIT_SPEC_ERRORS
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(status, f"the server rejected the request: {detail}", detail=detail)
+
+
+class RunNotFound(HTTPFailure):
+    def __init__(self, run_id: str, base_url: str) -> None:
+        super().__init__(404, f"no run {run_id} at {base_url}")
+
+
+class NoAPIHere(HTTPFailure):
+    def __init__(self, url: str) -> None:
+        super().__init__(404, f"no Maestro runs API at {url}", hint="check --base-url or AI21_API_HOST (it ends in /studio/v1)")
+
+
+class RateLimited(HTTPFailure):
+    def __init__(self, retries: int, retry_after: float | None) -> None:
+        wait = f"; it asked to wait {retry_after:g} s" if retry_after is not None else ""
+        super().__init__(429, f"rate limited by the server after {retries} retries{wait}", hint="run fewer at once (-j) or later")
+
+
+class ServerError(HTTPFailure):
+    def __init__(self, status: int, retries: int, detail: str | None) -> None:
+        tail = f" after {retries} retries" if retries else ""
+        said = f": {detail}" if detail else ""
+        super().__init__(status, f"server error{tail}{said}", detail=detail)
+
+
+class BadResponse(RuntimeFailure):
+    def __init__(self, url: str, what: str) -> None:
+        super().__init__(f"{url} answered with {what}, not a Maestro run")
+
+
+# ------------------------------------------------------------ the run itself
+
+
+class PollTimeout(RuntimeFailure):
+    def __init__(self, run_id: str, seconds: float) -> None:
+        super().__init__(
+            f"run {run_id} is still in progress after {seconds:g} s",
+            hint=f"it keeps going on the server; pick it up with: maestro runs attach {run_id}",
+        )
+        self.run_id = run_id
+
+
+class LostContact(RuntimeFailure):
+    """Polling gave up; the run itself may be fine."""
+
+    def __init__(self, run_id: str, cause: RuntimeFailure) -> None:
+        super().__init__(
+            f"lost contact while polling run {run_id}: {cause}",
+            hint=f"the run may still finish; pick it up with: maestro runs attach {run_id}",
+        )
+        self.run_id = run_id
+        self.cause = cause
+
+
+class Interrupted(RuntimeFailure):
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, run_id: str | None) -> None:
+        if run_id:
+            super().__init__(
+                f"interrupted; run {run_id} keeps going on the server",
+                hint=f"pick it up with: maestro runs attach {run_id}",
+            )
+        else:
+            super().__init__("interrupted before the server answered; a run may or may not have been created")
+        self.run_id = run_id
+
+
+class CannotAttach(UsageFailure):
+    pass

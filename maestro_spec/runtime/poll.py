@@ -1,0 +1,249 @@
+"""Run a request to the end: record, submit, poll, record again.
+
+The reusable entry points (the CLI's `run`, `runs attach` and the watch mode
+all go through them):
+
+    outcome = await execute(request, settings=settings, on_status=print)
+    outcome = await attach(record, settings=settings)
+
+Both return a RunOutcome and do not raise for anything that can go wrong with
+a run (the failure is in `outcome.error`, and `outcome.exit_code` says what a
+command should exit with). They do let asyncio.CancelledError through (Ctrl-C,
+or a watcher cancelling a stale run) after writing the record, which then
+names the run id so that `maestro runs attach` can pick it up.
+
+Pass a shared MaestroClient to run many requests over one connection pool
+(batch.py does); without one, each call opens and closes its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from ..compiler.wire import Run
+from . import errors as E
+from .client import MaestroClient, RetryNotice
+from .outcome import DONE, RETRYING, RUNNING, SUBMITTING, RunOutcome, RunSettings, StatusEvent
+from .policy import poll_schedule
+from .store import ERROR, UNKNOWN, RunRecord, RunStore, StoreError, now_iso
+
+OnStatus = Callable[[StatusEvent], None]
+
+# Failures while polling that end the wait but not the run: it may still finish.
+_POLL_TERMINAL = (E.RunNotFound, E.AuthRejected, E.UsageFailure)
+
+
+def make_client(settings: RunSettings, *, max_connections: int = 100) -> MaestroClient:
+    return MaestroClient(
+        settings.base_url,
+        settings.api_key,
+        max_retries=settings.max_retries,
+        initial_retry_delay=settings.initial_retry_delay,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_connections=max_connections,
+    )
+
+
+def make_store(settings: RunSettings) -> RunStore | None:
+    return RunStore(settings.store_root, secrets=(settings.api_key,)) if settings.record else None
+
+
+class _Run:
+    """One run's bookkeeping while it is followed."""
+
+    def __init__(self, outcome: RunOutcome, settings: RunSettings, store: RunStore | None, on_status: OnStatus | None, started: float):
+        self.outcome = outcome
+        self.settings = settings
+        self.store = store
+        self.on_status = on_status
+        self.started = started
+
+    def emit(self, phase: str, status: str | None = None, detail: str | None = None) -> None:
+        if self.on_status is not None:
+            o = self.outcome
+            self.on_status(StatusEvent(phase, self.started, o.spec, o.run_id, status, detail))
+
+    def on_retry(self, notice: RetryNotice) -> None:
+        self.outcome.retries += 1
+        status = self.outcome.run.status if self.outcome.run else None
+        self.emit(RETRYING, status, f"retry {notice.attempt} in {notice.delay:.1f} s ({notice.reason})")
+
+    def save(self, **changes) -> None:
+        record = self.outcome.record
+        if record is None or self.store is None:
+            return
+        for name, value in changes.items():
+            setattr(record, name, value)
+        record.polls = self.outcome.gets
+        record.retries = self.outcome.retries
+        try:
+            self.store.save(record)
+        except StoreError as e:
+            # The run goes on; the result is still shown. Say it once.
+            if str(e) not in self.outcome.warnings:
+                self.outcome.warnings.append(str(e))
+
+    def finish(self, failure: E.RuntimeFailure | None = None, **changes) -> RunOutcome:
+        o = self.outcome
+        o.elapsed = time.monotonic() - self.started
+        o.error = failure
+        if failure is not None:
+            changes.setdefault("error", str(failure))
+        self.save(elapsed=round(o.elapsed, 3), **changes)
+        if not isinstance(failure, E.Interrupted):  # an interrupted run has not ended
+            self.emit(DONE, o.run.status if o.run else None, str(failure) if failure else None)
+        return o
+
+
+async def execute(
+    request: dict,
+    *,
+    settings: RunSettings,
+    on_status: OnStatus | None = None,
+    spec: str | None = None,
+    client: MaestroClient | None = None,
+    store: RunStore | None = None,
+) -> RunOutcome:
+    """Submit one request and follow it to the end (or the timeout).
+
+    The record is written before the POST, when the run id arrives, and with
+    the final response, always before this returns.
+    """
+    store = store if store is not None else make_store(settings)
+    outcome = RunOutcome(request=request, spec=spec, local=settings.local, min_score=settings.min_score)
+    started = time.monotonic()
+    tracker = _Run(outcome, settings, store, on_status, started)
+
+    if settings.use_cache and store is not None:
+        hit = store.cached(request, settings.target)
+        if hit is not None:
+            outcome.run = Run.model_validate(hit.response)
+            outcome.run_id = hit.run_id
+            outcome.cached_from = hit.id
+            outcome.record = hit
+            outcome.elapsed = hit.elapsed or 0.0
+            return outcome
+
+    if store is not None:
+        try:
+            outcome.record = store.new(request, spec=spec, target=settings.target, base_url=settings.base_url)
+        except StoreError as e:
+            # Nothing is sent that could not be recorded.
+            return tracker.finish(e)
+
+    own_client = client is None
+    client = client or make_client(settings)
+    try:
+        deadline = started + settings.timeout
+        tracker.emit(SUBMITTING)
+        try:
+            run = await client.create(request, on_retry=tracker.on_retry, deadline=deadline)
+        except E.RuntimeFailure as e:
+            return tracker.finish(e, status=UNKNOWN if isinstance(e, E.MaybeSubmitted) else ERROR)
+        except asyncio.CancelledError:
+            tracker.finish(E.Interrupted(None), status=UNKNOWN)
+            raise
+        outcome.run, outcome.run_id = run, run.id
+        tracker.save(run_id=run.id, status=run.status, submitted_at=now_iso(), response=run.model_dump(mode="json"))
+        tracker.emit(RUNNING, run.status)
+        # The run's age counts from its creation, which the POST's answer marks.
+        return await _follow(tracker, client, time.monotonic(), deadline)
+    finally:
+        if own_client:
+            await client.aclose()
+
+
+async def attach(
+    record: RunRecord,
+    *,
+    settings: RunSettings,
+    on_status: OnStatus | None = None,
+    client: MaestroClient | None = None,
+    store: RunStore | None = None,
+) -> RunOutcome:
+    """Resume following a recorded run (one an interrupted command left).
+
+    The poll schedule continues from the run's age, so a run submitted an
+    hour ago is polled at the slow end of the schedule, after one GET now.
+    """
+    store = store if store is not None else make_store(settings)
+    outcome = RunOutcome(
+        request=record.request,
+        spec=record.spec,
+        run_id=record.run_id,
+        record=record,
+        local=settings.local,
+        min_score=settings.min_score,
+        gets=record.polls,
+        retries=record.retries,
+    )
+    started = time.monotonic()
+    tracker = _Run(outcome, settings, store, on_status, started)
+    age = _age(record.submitted_at or record.created_at)
+    own_client = client is None
+    client = client or make_client(settings)
+    try:
+        tracker.emit(RUNNING, record.status)
+        deadline = started + settings.timeout
+        try:
+            run = await client.retrieve(record.run_id, on_retry=tracker.on_retry, deadline=deadline)
+        except E.RuntimeFailure as e:
+            return tracker.finish(e)
+        outcome.gets += 1
+        outcome.run = run
+        tracker.save(status=run.status, response=run.model_dump(mode="json"), error=None)
+        return await _follow(tracker, client, started - age, deadline)
+    finally:
+        if own_client:
+            await client.aclose()
+
+
+async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline: float) -> RunOutcome:
+    """GET the run on the poll schedule until it ends or the deadline passes.
+
+    `origin` is when the run was created (time.monotonic()); waits are
+    measured from the start of the previous GET, so slow answers do not
+    stretch the schedule.
+    """
+    outcome = tracker.outcome
+    run = outcome.run
+    interval = tracker.settings.poll_interval
+    last = time.monotonic()
+    try:
+        while not run.is_terminal:
+            now = time.monotonic()
+            if now >= deadline:
+                return tracker.finish(E.PollTimeout(run.id, tracker.settings.timeout))
+            due = min(last + poll_schedule(last - origin, interval), deadline)
+            await asyncio.sleep(max(0.0, due - now))
+            last = time.monotonic()
+            try:
+                run = await client.retrieve(run.id, on_retry=tracker.on_retry, deadline=deadline)
+            except _POLL_TERMINAL as e:
+                return tracker.finish(e)
+            except E.RuntimeFailure as e:
+                return tracker.finish(E.LostContact(run.id, e))
+            outcome.gets += 1
+            if run.status != outcome.run.status and not run.is_terminal:  # the end is saved by finish()
+                tracker.save(status=run.status, response=run.model_dump(mode="json"))
+            outcome.run = run
+            tracker.emit(RUNNING, run.status)
+    except asyncio.CancelledError:
+        tracker.finish(E.Interrupted(run.id))
+        raise
+    return tracker.finish(None, status=run.status, response=run.model_dump(mode="json"), finished_at=now_iso(), error=None)
+
+
+def _age(iso: str | None) -> float:
+    """Seconds since an ISO time written by the store (0 if unreadable)."""
+    if not iso:
+        return 0.0
+    try:
+        then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return max(0.0, time.time() - then.timestamp())

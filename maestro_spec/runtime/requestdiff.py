@@ -1,0 +1,196 @@
+"""What changed between two compiled requests: a short field-level "plan".
+
+Watch mode shows it before it spends money on a run, so the author sees that
+the save they just made changes what they meant, and nothing else:
+
+    ~ budget: "low" -> "high"
+    ~ requirements["length"].description: "Use at most 150 words." -> "Use at most 100 words."
+    + include[data_sources]
+
+Lists of objects that carry a unique `name` (requirements) or `type` (tools)
+are matched by it, so inserting a requirement reads as one addition, not as
+every later requirement changing. Other lists of objects (messages) are
+compared by position; lists of strings (include, urls, models) as sets, and
+as "order changed" when only their order differs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+ADDED, REMOVED, CHANGED = "+", "-", "~"
+
+# A shown value longer than this is cut; a changed string keeps this much
+# context on each side of the part that changed.
+VALUE_CHARS = 60
+CONTEXT_CHARS = 16
+MAX_PLAN_LINES = 12
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Change:
+    op: str  # ADDED, REMOVED or CHANGED
+    path: str  # requirements["length"].description
+    old: Any = _MISSING
+    new: Any = _MISSING
+
+    def render(self) -> str:
+        if self.op == ADDED:
+            return f"+ {self.path}" + ("" if self.new is _MISSING else f": {_show(self.new)}")
+        if self.op == REMOVED:
+            return f"- {self.path}" + ("" if self.old is _MISSING else f": {_show(self.old)}")
+        if self.old is _MISSING or self.new is _MISSING:
+            return f"~ {self.path}"
+        if isinstance(self.old, str) and isinstance(self.new, str):
+            old, new = _elide_common(self.old, self.new)
+            return f"~ {self.path}: {old} -> {new}"
+        return f"~ {self.path}: {_show(self.old)} -> {_show(self.new)}"
+
+
+def diff_requests(old: dict | None, new: dict) -> list[Change]:
+    """The changes that turn `old` into `new` (old None: everything is added)."""
+    out: list[Change] = []
+    _diff(old or {}, new, "", out)
+    return out
+
+
+def render_plan(changes: list[Change], *, max_lines: int = MAX_PLAN_LINES) -> list[str]:
+    lines = [c.render() for c in changes[:max_lines]]
+    if len(changes) > max_lines:
+        lines.append(f"... and {len(changes) - max_lines} more")
+    return lines
+
+
+def summarize(request: dict) -> str:
+    """One line naming what a request holds, for the first run of a session."""
+    parts = []
+    for key, value in request.items():
+        if isinstance(value, list) and key != "input":
+            parts.append(f"{len(value)} {key}" if key in ("requirements", "tools") else f"{key} {_show(value)}")
+        elif key == "input":
+            parts.append(f"{len(value)} messages" if isinstance(value, list) else f"input of {len(value)} chars")
+        else:
+            parts.append(f"{key} {_show(value)}")
+    return ", ".join(parts)
+
+
+# ------------------------------------------------------------------ diffing
+
+
+def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in new:
+            sub = f"{path}.{key}" if path else key
+            if key not in old:
+                out.append(Change(ADDED, sub, new=new[key]))
+            else:
+                _diff(old[key], new[key], sub, out)
+        for key in old:
+            if key not in new:
+                out.append(Change(REMOVED, f"{path}.{key}" if path else key, old=old[key]))
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        _diff_list(old, new, path, out)
+        return
+    out.append(Change(CHANGED, path, old, new))
+
+
+def _identity(items: list) -> str | None:
+    """The field that names each object of a list uniquely, if one does."""
+    for field in ("name", "type"):
+        if items and all(isinstance(i, dict) and isinstance(i.get(field), str) for i in items):
+            keys = [i[field] for i in items]
+            if len(set(keys)) == len(keys):
+                return field
+    return None
+
+
+def _diff_list(old: list, new: list, path: str, out: list[Change]) -> None:
+    if all(isinstance(v, (str, int, float, bool)) for v in old + new):
+        if sorted(map(str, old)) == sorted(map(str, new)):
+            out.append(Change(CHANGED, f"{path} order", old, new))
+            return
+        if len(old) <= 1 and len(new) <= 1:
+            out.append(Change(CHANGED, path, old, new))
+            return
+        for v in new:
+            if v not in old:
+                out.append(Change(ADDED, f"{path}[{v}]"))
+        for v in old:
+            if v not in new:
+                out.append(Change(REMOVED, f"{path}[{v}]"))
+        return
+    by_old, by_new = _identity(old), _identity(new)
+    field = by_new if not old else by_old if not new else by_old if by_old == by_new else None
+    if field is None:
+        for i in range(max(len(old), len(new))):
+            sub = f"{path}[{i}]"
+            if i >= len(old):
+                out.append(Change(ADDED, sub, new=new[i]))
+            elif i >= len(new):
+                out.append(Change(REMOVED, sub, old=old[i]))
+            else:
+                _diff(old[i], new[i], sub, out)
+        return
+    before = {i[field]: i for i in old}
+    after = {i[field]: i for i in new}
+    for key, item in after.items():
+        sub = f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+        if key not in before:
+            out.append(Change(ADDED, sub, new=_without(item, field)))
+        else:
+            _diff(before[key], item, sub, out)
+    for key, item in before.items():
+        if key not in after:
+            out.append(Change(REMOVED, f"{path}[{json.dumps(key, ensure_ascii=False)}]"))
+    common_old = [k for k in before if k in after]
+    common_new = [k for k in after if k in before]
+    if common_old != common_new:
+        out.append(Change(CHANGED, f"{path} order", common_old, common_new))
+
+
+def _without(item: dict, field: str) -> Any:
+    rest = {k: v for k, v in item.items() if k != field}
+    return rest if rest else _MISSING
+
+
+# ------------------------------------------------------------------ showing values
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > VALUE_CHARS:
+        text = text[: VALUE_CHARS - 1] + "…"
+    return text
+
+
+def _elide_common(old: str, new: str) -> tuple[str, str]:
+    """Both strings cut down to the part that differs, with a little context."""
+    if len(json.dumps(old, ensure_ascii=False)) + len(json.dumps(new, ensure_ascii=False)) <= 2 * VALUE_CHARS:
+        return _show(old), _show(new)
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return _window(old, start, end), _window(new, start, end)
+
+
+def _window(text: str, start: int, end: int) -> str:
+    # Show a short remainder whole rather than cut it off a few chars early.
+    lo = max(0, start - CONTEXT_CHARS)
+    lo = 0 if lo < CONTEXT_CHARS // 2 else lo
+    hi = min(len(text), len(text) - end + CONTEXT_CHARS)
+    hi = len(text) if len(text) - hi < CONTEXT_CHARS // 2 else hi
+    middle = json.dumps(text[lo:hi], ensure_ascii=False)[1:-1]
+    if len(middle) > VALUE_CHARS:
+        middle = middle[: VALUE_CHARS - 1] + "…"
+    return '"' + ("…" if lo > 0 else "") + middle + ("…" if hi < len(text) else "") + '"'

@@ -1,0 +1,253 @@
+"""The runtime's pure rules: retry decisions, waits, the poll schedule, exit codes, URLs."""
+
+from __future__ import annotations
+
+import math
+
+import httpx
+import pytest
+
+from maestro_spec.commands.common import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
+from maestro_spec.compiler.wire import Run
+from maestro_spec.runtime import errors as E
+from maestro_spec.runtime import policy as P
+from maestro_spec.runtime.client import check_base_url, error_detail, is_loopback, transport_reason
+from maestro_spec.runtime.outcome import RunOutcome, RunSettings, judge
+
+REQUEST = httpx.Request("POST", "https://api.example.com/studio/v1/maestro/runs")
+
+
+def err(cls, message="boom"):
+    return cls(message, request=REQUEST)
+
+
+# ------------------------------------------------------------------ retry rules
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 501, 502, 503, 504, 599])
+def test_get_is_retried_on_transient_statuses(status):
+    assert P.should_retry_get(status=status)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 415, 422])
+def test_get_is_not_retried_on_client_errors(status):
+    assert not P.should_retry_get(status=status)
+
+
+@pytest.mark.parametrize(
+    "cls", [httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, httpx.PoolTimeout]
+)
+def test_get_is_retried_on_transport_errors(cls):
+    assert P.should_retry_get(error=err(cls))
+
+
+@pytest.mark.parametrize("status,expected", [(429, True), (503, True), (500, False), (502, False), (504, False), (408, False), (422, False)])
+def test_post_is_retried_only_on_refusals(status, expected):
+    assert P.may_retry_post(status=status) is expected
+
+
+@pytest.mark.parametrize(
+    "cls,expected",
+    [
+        (httpx.ConnectError, True),  # never connected: nothing was sent
+        (httpx.ConnectTimeout, True),
+        (httpx.PoolTimeout, True),
+        (httpx.ReadTimeout, False),  # the body was sent; a run may exist
+        (httpx.ReadError, False),
+        (httpx.RemoteProtocolError, False),  # dropped after sending
+        (httpx.WriteError, False),
+    ],
+)
+def test_post_is_retried_only_when_nothing_was_sent(cls, expected):
+    assert P.may_retry_post(error=err(cls)) is expected
+
+
+# ------------------------------------------------------------------ waits
+
+
+def test_backoff_grows_exponentially_and_is_capped():
+    waits = [P.retry_delay(a, None, rng=lambda: 0.0) for a in range(8)]
+    assert waits[:5] == [0.5, 1.0, 2.0, 4.0, 8.0]
+    assert waits[5:] == [P.MAX_RETRY_DELAY] * 3
+
+
+def test_backoff_jitter_only_shortens_by_at_most_a_quarter():
+    assert P.retry_delay(2, None, rng=lambda: 1.0) == pytest.approx(2.0 * 0.75)
+    assert P.retry_delay(2, None, rng=lambda: 0.5) == pytest.approx(2.0 * 0.875)
+
+
+def test_retry_after_seconds_is_honoured_never_shortened():
+    headers = httpx.Headers({"Retry-After": "3"})
+    assert P.retry_delay(0, headers, rng=lambda: 0.0) == 3.0
+    assert P.retry_delay(0, headers, rng=lambda: 1.0) == pytest.approx(3.0 * (1 + P.RETRY_AFTER_SPREAD))
+
+
+def test_retry_after_ms_wins_over_seconds():
+    headers = httpx.Headers({"Retry-After": "3", "retry-after-ms": "250"})
+    assert P.retry_delay(0, headers, rng=lambda: 0.0) == 0.25
+
+
+def test_retry_after_http_date():
+    headers = httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:10 GMT"})
+    now = 1445412480.0  # 07:28:00 that day
+    assert P.parse_retry_after(headers, now=now) == pytest.approx(10.0)
+
+
+def test_retry_after_garbage_falls_back_to_backoff():
+    headers = httpx.Headers({"Retry-After": "soon"})
+    assert P.retry_delay(1, headers, rng=lambda: 0.0) == 1.0
+
+
+def test_retry_after_beyond_the_cap_means_give_up():
+    headers = httpx.Headers({"Retry-After": str(int(P.MAX_RETRY_AFTER) + 1)})
+    assert P.retry_delay(0, headers, rng=lambda: 0.0) is None
+
+
+# ------------------------------------------------------------------ poll schedule
+
+
+def _schedule(run_seconds: float, interval=None) -> tuple[int, float]:
+    """GETs needed and how late the end is noticed, simulating the loop in poll._follow."""
+    t, gets = 0.0, 0
+    while True:
+        t += P.poll_schedule(t, interval)
+        gets += 1
+        if t >= run_seconds:
+            return gets, t - run_seconds
+
+
+def test_poll_delay_bounds_and_growth():
+    assert P.poll_delay(0) == P.POLL_MIN_DELAY
+    assert P.poll_delay(1.0) == pytest.approx(0.5)
+    assert P.poll_delay(5.0) == P.POLL_STEADY_DELAY
+    assert P.poll_delay(30.0) == pytest.approx(3.0)
+    assert P.poll_delay(10_000) == P.POLL_MAX_DELAY
+    delays = [P.poll_delay(t / 10) for t in range(0, 1000)]
+    assert delays == sorted(delays), "the wait never shrinks as a run ages"
+
+
+def test_short_runs_are_noticed_fast():
+    gets, late = _schedule(0.5)
+    assert late <= P.POLL_MIN_DELAY + 1e-9
+    assert gets <= 2
+
+
+@pytest.mark.parametrize("seconds", [30, 120, 600])
+def test_long_runs_cost_fewer_gets_than_a_fixed_second(seconds):
+    gets, late = _schedule(seconds)
+    sdk_gets, _ = _schedule(seconds, 1.0)
+    assert gets < 0.85 * sdk_gets
+    assert late <= max(P.POLL_MAX_DELAY, P.POLL_GROWTH * seconds)
+
+
+def test_never_later_than_the_sdk_up_to_ten_seconds_and_ten_percent_after():
+    for tenth in range(1, 3000, 7):
+        seconds = tenth / 10
+        _, late = _schedule(seconds)
+        assert late <= P.poll_delay(seconds) + 1e-9, seconds
+        if seconds <= 10:
+            assert late <= P.POLL_STEADY_DELAY + 1e-9, seconds
+        else:
+            assert late <= min(P.POLL_GROWTH * seconds, P.POLL_MAX_DELAY) + 1e-9, seconds
+
+
+def test_fixed_interval_overrides_the_schedule():
+    assert P.poll_schedule(100.0, 0.05) == 0.05
+    assert math.isclose(P.poll_schedule(100.0, None), P.POLL_MAX_DELAY)
+
+
+# ------------------------------------------------------------------ exit codes
+
+
+def _outcome(run: dict | None, *, error=None, min_score=None, request=None) -> RunOutcome:
+    return RunOutcome(
+        request=request or {"input": "x"},
+        run=Run.model_validate(run) if run else None,
+        error=error,
+        min_score=min_score,
+    )
+
+
+def _rr(score, *reqs):
+    return {"score": score, "finish_reason": "x", "requirements": [{"name": n, "is_mandatory": m, "score": s} for n, m, s in reqs]}
+
+
+def test_judge_completed_is_zero():
+    assert judge(_outcome({"id": "r", "status": "completed", "result": "ok"})) == (EXIT_OK, None)
+
+
+def test_judge_failed_and_requires_action_are_three():
+    code, why = judge(_outcome({"id": "r", "status": "failed", "error": {"message": "out of budget"}}))
+    assert code == EXIT_RUN_FAILED and "out of budget" in why
+    assert judge(_outcome({"id": "r", "status": "requires_action"}))[0] == EXIT_RUN_FAILED
+
+
+def test_judge_mandatory_unmet_is_four():
+    run = {"id": "r", "status": "completed", "requirements_result": _rr(0.0, ("a", True, 0.5), ("b", False, 1.0))}
+    code, why = judge(_outcome(run))
+    assert code == EXIT_REQUIREMENTS_UNMET and "'a'" in why
+
+
+def test_judge_optional_unmet_is_fine_unless_min_score():
+    run = {"id": "r", "status": "completed", "requirements_result": _rr(0.75, ("a", True, 1.0), ("b", False, 0.5))}
+    assert judge(_outcome(run))[0] == EXIT_OK
+    assert judge(_outcome(run, min_score=0.7))[0] == EXIT_OK
+    code, why = judge(_outcome(run, min_score=0.8))
+    assert code == EXIT_REQUIREMENTS_UNMET and "below --min-score 0.8" in why
+
+
+def test_judge_errors_carry_their_own_code():
+    assert judge(_outcome(None, error=E.Unreachable("https://x", "connection refused")))[0] == EXIT_RUN_FAILED
+    assert judge(_outcome(None, error=E.MissingKey()))[0] == 2
+    assert judge(_outcome(None, error=E.RequestRejected(422, "input: missing")))[0] == 1
+    assert judge(_outcome(None, error=E.Interrupted("r")))[0] == 130
+
+
+# ------------------------------------------------------------------ URLs, keys, messages
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.5.5.5", "localhost", "::1", "[::1]", "LOCALHOST"])
+def test_loopback_hosts(host):
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["example.com", "10.0.0.1", "192.168.1.2", "localhost.example.com", "0.0.0.0"])
+def test_not_loopback_hosts(host):
+    assert not is_loopback(host)
+
+
+def test_plain_http_only_to_loopback():
+    assert check_base_url("http://127.0.0.1:8021/studio/v1/") == "http://127.0.0.1:8021/studio/v1"
+    assert check_base_url("https://api.ai21.com/studio/v1") == "https://api.ai21.com/studio/v1"
+    with pytest.raises(E.InsecureURL) as info:
+        check_base_url("http://api.example.com/studio/v1")
+    assert "api.example.com" in str(info.value) and "https://" in str(info.value)
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("url", ["ftp://x/y", "api.ai21.com", "https://user:pw@api.ai21.com/studio/v1"])
+def test_bad_urls(url):
+    with pytest.raises(E.BadURL):
+        check_base_url(url)
+
+
+def test_settings_repr_hides_the_key():
+    settings = RunSettings(base_url="https://x", api_key="sk-very-secret")
+    assert "sk-very-secret" not in repr(settings)
+
+
+def test_redact_every_secret():
+    failure = E.HTTPFailure(400, "bad key sk-1 and sk-2", hint="sk-1 again").redacted("sk-1", "sk-2", None)
+    assert "sk-" not in str(failure) and "sk-" not in failure.hint
+
+
+def test_error_detail_reads_validation_lists():
+    response = httpx.Response(422, json={"detail": [{"path": "requirements[0].name", "code": "E201", "message": "required"}]})
+    assert error_detail(response) == "requirements[0].name: required"
+    assert error_detail(httpx.Response(500, text="  oops\n  bad  ")) == "oops bad"
+
+
+def test_transport_reasons_are_short():
+    assert transport_reason(err(httpx.ConnectError, "[Errno 111] Connection refused")) == "connection refused"
+    assert transport_reason(err(httpx.ConnectError, "[Errno -2] Name or service not known")) == "host not found"
+    assert transport_reason(err(httpx.RemoteProtocolError, "Server disconnected")) == "the server closed the connection without an answer"

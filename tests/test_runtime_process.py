@@ -1,0 +1,154 @@
+"""`maestro run` as a real process: Ctrl-C mid-poll then `runs attach`; the key never leaks."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .runtime_support import FAST, SPEC_OK, closed_port, invoke, records, runs_created, server, write_spec
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("MAESTRO_HOME", str(home))
+    return home
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "maestro_spec.cli", *args],
+        env={**os.environ, "NO_COLOR": "1", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_run_id(home: Path, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for record in records(home) if (home / "runs").is_dir() else []:
+            if record.get("run_id"):
+                return record["run_id"]
+        time.sleep(0.02)
+    raise AssertionError("the run was never recorded with an id")
+
+
+def test_ctrl_c_mid_poll_then_attach(tmp_path, home):
+    spec = write_spec(tmp_path, "a.maestro")
+    with server(run_seconds=2.0) as s:
+        proc = spawn(["run", spec, "--base-url", s.base_url, "--poll-interval", "0.1"], {"MAESTRO_HOME": str(home)})
+        try:
+            run_id = wait_for_run_id(home)
+            time.sleep(0.3)  # a few polls in
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+        assert proc.returncode == 130, err
+        assert f"interrupted: run {run_id} keeps going on the server" in err
+        assert f"maestro runs attach {run_id}" in err
+        assert "Traceback" not in err and out == ""
+        [record] = records(home)
+        assert record["status"] == "in_progress" and record["error"].startswith("interrupted")
+        assert record["polls"] >= 1
+
+        attached = invoke(["runs", "attach", run_id[:12], *FAST])
+        assert attached.exit_code == 0, attached.stderr
+        assert f"run {run_id} · completed" in attached.stdout
+        assert runs_created(s) == 1  # attaching created nothing new
+    [record] = records(home)
+    assert record["status"] == "completed" and record["error"] is None and record["finished_at"]
+
+
+# ------------------------------------------------------------------ the key stays secret
+
+
+class _EchoHandler(BaseHTTPRequestHandler):
+    """A careless server that puts the Authorization header in its error text."""
+
+    def _answer(self):
+        auth = self.headers.get("Authorization", "")
+        status = 422 if self.command == "POST" else 500
+        body = json.dumps({"detail": f"cannot accept this request from {auth}"}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def echo_server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/studio/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_key_never_appears_in_output_records_or_errors(tmp_path, home, echo_server):
+    key = "sk-maestro-test-" + secrets.token_hex(16)
+    wrong = "sk-maestro-wrong-" + secrets.token_hex(16)
+    spec = write_spec(tmp_path, "a.maestro")
+    other = write_spec(tmp_path, "b.maestro", SPEC_OK.replace("USD", "EUR"))
+    texts: list[str] = []
+
+    def cli(args, env_key):
+        result = invoke(args, {"AI21_API_KEY": env_key})
+        texts.extend([result.stdout, result.stderr])
+        return result
+
+    with server(run_seconds=0.2, require_key=key) as s, server(run_seconds=0.2, require_key=key, fail_rate=0.5, seed=3) as flaky:
+        base = ["--base-url", s.base_url, *FAST]
+        assert cli(["run", spec, *base], key).exit_code == 0  # the key was sent and accepted
+        assert cli(["run", spec, *base, "--json"], key).exit_code == 0
+        assert cli(["run", spec, *base, "--timeout", "0.05"], key).exit_code == 3
+        assert cli(["run", spec, *base], wrong).exit_code == 3
+        assert cli(["run", spec, other, "--base-url", flaky.base_url, *FAST, "-j", "2"], key).exit_code in (0, 3)
+        run_id = next(r["run_id"] for r in records(home) if r["status"] == "completed")
+        assert cli(["runs", "attach", run_id, *FAST], key).exit_code == 0
+    # as a real process too, interrupted mid-poll
+    with server(run_seconds=30, require_key=key) as slow:
+        before = {r["id"] for r in records(home)}
+        proc = spawn(["run", spec, "--base-url", slow.base_url], {"MAESTRO_HOME": str(home), "AI21_API_KEY": key})
+        try:
+            deadline = time.monotonic() + 15
+            while not [r for r in records(home) if r["id"] not in before and r["run_id"]] and time.monotonic() < deadline:
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGINT)
+            texts.extend(proc.communicate(timeout=15))
+        finally:
+            proc.kill()
+        assert proc.returncode == 130
+    left = next(r["run_id"] for r in records(home) if r["status"] == "in_progress")
+    assert cli(["run", spec, "--base-url", echo_server, *FAST], key).exit_code == 1  # 422 echoing the key
+    assert cli(["runs", "attach", left, "--base-url", echo_server, *FAST, "--max-retries", "0"], key).exit_code == 3  # a 500 echoing it
+    assert cli(["run", spec, "--base-url", f"http://127.0.0.1:{closed_port()}/studio/v1", "--max-retries", "0"], key).exit_code == 3
+    assert cli(["run", spec, "--base-url", "http://api.example.com/studio/v1"], key).exit_code == 2
+    assert cli(["runs", "list"], key).exit_code == 0
+    assert cli(["runs", "show", run_id, "--json"], key).exit_code == 0
+
+    assert any("cannot accept this request from Bearer ***" in t for t in texts), "the echo reached the user, redacted"
+    stored = [p.read_text(encoding="utf-8") for p in home.rglob("*") if p.is_file()]
+    assert len(stored) >= 8
+    for secret in (key, wrong, key[-16:], wrong[-16:]):
+        assert not any(secret in t for t in texts), "the key was printed"
+        assert not any(secret in t for t in stored), "the key was recorded"

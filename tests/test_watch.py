@@ -1,0 +1,515 @@
+"""Watch mode against real files, real watchfiles events and the real local server.
+
+The loop runs in a thread and writes to a Screen; each test edits files the
+way editors do and waits (bounded) for what the loop shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from maestro_spec.runtime.outcome import RunSettings
+from maestro_spec.runtime.requestdiff import diff_requests, render_plan
+from maestro_spec.runtime.watch import watch
+from maestro_spec.server.config import ServerConfig
+from maestro_spec.server.embedded import LocalServer
+
+WAIT = 10.0  # seconds; every wait is bounded, and normally ends in milliseconds
+
+SPEC = """\
+# a spec under watch
+input "Extract the vendor and the total from the invoice"
+
+requirement "vendor" mandatory "Name the vendor exactly as printed."
+requirement "total" "Give the total in USD."
+
+include requirements_result
+"""
+
+SLOW_SPEC = SPEC + "budget high\n"  # 4 x run_seconds: long enough to edit during a run
+
+
+class Screen:
+    """A text stream written by the watch thread; tests wait on what it shows."""
+
+    def __init__(self, tty: bool = False) -> None:
+        self._parts: list[str] = []
+        self._cond = threading.Condition()
+        self._tty = tty
+
+    def write(self, text: str) -> int:
+        with self._cond:
+            self._parts.append(text)
+            self._cond.notify_all()
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    @property
+    def text(self) -> str:
+        with self._cond:
+            return "".join(self._parts)
+
+    def mark(self) -> int:
+        return len(self.text)
+
+    def wait_for(self, pattern: str, *, after: int = 0, timeout: float = WAIT) -> re.Match:
+        regex = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = regex.search("".join(self._parts), after)
+                if found:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(f"{pattern!r} not shown within {timeout} s; the screen after {after}:\n{''.join(self._parts)[after:]}")
+                self._cond.wait(left)
+
+
+class Watching:
+    """The watch loop in a thread, for the length of a with-block."""
+
+    def __init__(self, spec: Path, **options) -> None:
+        self.screen = Screen(tty=options.pop("tty", False))
+        self.stop = threading.Event()
+        self.summary = None
+        self.error: BaseException | None = None
+        options.setdefault("interactive", self.screen.isatty())
+        self.thread = threading.Thread(target=self._main, args=(os.path.relpath(spec), options), daemon=True)
+
+    def _main(self, spec: str, options: dict) -> None:
+        try:
+            self.summary = watch(spec, out=self.screen, stop_event=self.stop, **options)
+        except BaseException as e:  # surfaced by __exit__
+            self.error = e
+
+    def __enter__(self) -> "Watching":
+        self.thread.start()
+        self.screen.wait_for(r"(^|\x1b\[[0-9;]*[A-Za-z])watching ")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(WAIT)
+        assert not self.thread.is_alive(), "the watch loop did not stop"
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+    def wait_for(self, pattern: str, **kw) -> re.Match:
+        return self.screen.wait_for(pattern, **kw)
+
+    def mark(self) -> int:
+        return self.screen.mark()
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    """Paths as a user types them: relative to where watch was started."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LocalServer(ServerConfig(run_seconds=0.3)) as s:
+        yield s
+
+
+def server_runs(server) -> int:
+    return httpx.get(server.root_url + "/health").json()["runs"]
+
+
+@pytest.fixture
+def settings(server, tmp_path):
+    return RunSettings(base_url=server.base_url, local=True, store_root=tmp_path / "records")
+
+
+def records(settings) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((settings.store_root / "runs").glob("*.json"))]
+
+
+def save(path: Path, text: str) -> None:
+    """An editor's atomic save: write a temp file beside it, then rename over it."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def test_diagnostics_update_after_an_edit(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        w.wait_for(r"ok: no problems")
+        at = w.mark()
+        spec.write_text(SPEC + "budget hihg\n")
+        w.wait_for(r"rebuild 1 · spec.maestro changed", after=at)
+        w.wait_for(r"error\[E240\]: unknown budget 'hihg'.*\n.*\n.*\^~~~\n  hint: did you mean 'high'\?", after=at)
+        at = w.mark()
+        spec.write_text(SPEC + "budget high\n")
+        w.wait_for(r"rebuild 2 .*\nok: no problems", after=at)
+    assert w.summary.rebuilds == 2
+    assert "watch stopped: 2 rebuilds" in w.screen.text
+    assert "submitted" not in w.screen.text  # no --run: diagnostics only
+
+
+def test_half_typed_spec_shows_its_diagnostics(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        at = w.mark()
+        spec.write_text('input "Extract the vendor\n')
+        w.wait_for(r"error\[E002\]: unterminated string", after=at)
+        at = w.mark()
+        spec.write_text(SPEC)
+        w.wait_for(r"ok: no problems", after=at)
+
+
+def test_atomic_save_is_one_rebuild_and_editor_files_are_ignored(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        at = w.mark()
+        (tmp_path / ".spec.maestro.swp").write_text("editor noise")  # not a watched file
+        (tmp_path / "spec.maestro~").write_text(SPEC + "budget nope\n")
+        save(spec, SPEC + "budget hihg\n")
+        w.wait_for(r"error\[E240\]", after=at)
+        at = w.mark()
+        save(spec, SPEC)
+        w.wait_for(r"rebuild 2 .*\nok: no problems", after=at)
+    assert w.summary.rebuilds == 2
+    assert "budget nope" not in w.screen.text
+
+
+def test_a_touch_or_a_rewrite_of_the_same_bytes_rebuilds_nothing(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        os.utime(spec)
+        spec.write_text(SPEC)
+        save(spec, SPEC)
+        time.sleep(0.1)  # ten watcher steps: those events are handled before the next ones
+        at = w.mark()
+        spec.write_text(SPEC + "budget hihg\n")
+        w.wait_for(r"rebuild 1 · spec.maestro changed", after=at)
+    assert w.summary.rebuilds == 1
+    assert w.summary.saves_ignored >= 1
+
+
+def test_deleting_and_recreating_the_spec(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        at = w.mark()
+        spec.unlink()
+        w.wait_for(r"cannot read the spec: .*spec.maestro: no such file; waiting for it to change", after=at)
+        at = w.mark()
+        spec.write_text(SPEC + "budget hihg\n")
+        w.wait_for(r"rebuild 2 .*\n.*error\[E240\]", after=at)
+        at = w.mark()
+        spec.unlink()
+        save(spec, SPEC)  # re-created by a rename this time
+        w.wait_for(r"ok: no problems", after=at)
+
+
+def test_a_missing_spec_at_start_is_waited_for(tmp_path):
+    spec = tmp_path / "later.maestro"
+    with Watching(spec) as w:
+        w.wait_for(r"no such file")
+        at = w.mark()
+        spec.write_text(SPEC)
+        w.wait_for(r"ok: no problems", after=at)
+
+
+def test_a_symlinked_spec_follows_edits_where_the_file_lives(tmp_path):
+    elsewhere = tmp_path / "shared"
+    elsewhere.mkdir()
+    target = elsewhere / "invoice.maestro"
+    target.write_text(SPEC)
+    spec = tmp_path / "spec.maestro"
+    spec.symlink_to(target)
+    with Watching(spec) as w:
+        at = w.mark()
+        save(target, SPEC + "budget hihg\n")
+        w.wait_for(r"rebuild 1 · spec.maestro changed ---\n.*error\[E240\]", after=at)
+
+
+def test_var_file_changes_rebuild_and_change_the_request(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text('param tone\nparam doc\ninput "Summarise in a {{tone}} tone: {{doc}}"\n')
+    values = tmp_path / "values"  # another directory than the spec's
+    values.mkdir()
+    var_file = values / "vars.json"
+    var_file.write_text('{"tone": "friendly"}')
+    doc = tmp_path / "doc.txt"
+    doc.write_text("first draft\n")
+    before = server_runs(server)
+    options = dict(var_files=["values/vars.json"], var_args=["doc=@doc.txt"], run=True, settings=settings, settle=0.02)
+    with Watching(spec, **options) as w:
+        assert "watching spec.maestro (and values/vars.json, doc.txt)" in w.screen.text
+        w.wait_for(r"result of rebuild 0")
+        at = w.mark()
+        save(var_file, '{"tone": "formal"}')
+        w.wait_for(r"rebuild 1 · .*vars.json changed", after=at)
+        w.wait_for(r'~ input: "Summarise in a friendly tone: first draft" -> "Summarise in a formal tone: first draft"', after=at)
+        w.wait_for(r"result of rebuild 1", after=at)
+        at = w.mark()
+        doc.write_text("second draft\n")
+        w.wait_for(r"rebuild 2 · .*doc.txt changed", after=at)
+        w.wait_for(r"result of rebuild 2", after=at)
+        at = w.mark()
+        var_file.write_text("{not json")
+        w.wait_for(r"error\[E107\]: --var-file .*vars.json: invalid JSON", after=at)
+    assert server_runs(server) - before == 3
+    assert w.summary.runs_submitted == 3
+
+
+def test_comment_layout_and_reordering_edits_submit_nothing(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    before = server_runs(server)
+    with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+        w.wait_for(r"result of rebuild 0 · run \S+")
+        edits = [
+            SPEC.replace("# a spec under watch", "# a spec under watch, now commented more"),
+            SPEC.replace('requirement "total"', 'requirement   "total"') + "\n\n",
+            # include moved above the requirements: the top level is order-free
+            SPEC.replace("include requirements_result\n", "").replace("\nrequirement", "\ninclude requirements_result\nrequirement", 1),
+        ]
+        for n, text in enumerate(edits, 1):
+            at = w.mark()
+            save(spec, text)
+            w.wait_for(rf"rebuild {n} .*\nok: no problems.*\nrequest unchanged since run \S+ \(rebuild 0\): nothing submitted", after=at)
+    assert server_runs(server) - before == 1
+    assert (w.summary.runs_submitted, w.summary.runs_unchanged) == (1, 3)
+    assert len(records(settings)) == 1
+    assert "watch stopped: 3 rebuilds, 1 run submitted, 3 skipped as unchanged" in w.screen.text
+
+
+def test_a_semantic_edit_submits_exactly_one_run_with_its_plan(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    before = server_runs(server)
+    with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+        w.wait_for(r"plan: first run of this session: input of \d+ chars, 2 requirements")
+        first = w.wait_for(r"result of rebuild 0 · run (\S+)").group(1)
+        at = w.mark()
+        save(spec, SPEC.replace("in USD", "in EUR"))
+        change = r'~ requirements\["total"\]\.description: "Give the total in USD\." -> "Give the total in EUR\."'
+        w.wait_for(rf"plan: 1 change since run {first}\n  {change}", after=at)
+        second = w.wait_for(r"result of rebuild 1 · run (\S+)\n", after=at).group(1)
+    assert server_runs(server) - before == 2
+    assert w.summary.runs_submitted == 2
+    recorded = {r["run_id"]: r for r in records(settings)}
+    assert recorded.keys() == {first, second}
+    assert recorded[second]["status"] == "completed"
+    assert recorded[second]["request"]["requirements"][1]["description"] == "Give the total in EUR."
+
+
+def test_edits_during_a_run_abandon_it_and_show_only_the_newest_result(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SLOW_SPEC)
+    before = server_runs(server)
+    with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+        stale = [w.wait_for(r"run (\S+) submitted: in_progress").group(1)]
+        for version in ("B", "C"):
+            at = w.mark()
+            save(spec, SLOW_SPEC.replace("the invoice", f"invoice version {version}"))
+            w.wait_for(rf"run {stale[-1]} \(rebuild \d\) abandoned: the request changed", after=at)
+            stale.append(w.wait_for(r"run (\S+) submitted: in_progress", after=at).group(1))
+        newest = stale.pop()
+        w.wait_for(rf"result of rebuild 2 · run {newest}\n(.*\n)*?> .*invoice version C", timeout=WAIT)
+    text = w.screen.text
+    assert text.count("result of rebuild") == 1
+    assert "result of rebuild 0" not in text and "result of rebuild 1" not in text
+    assert server_runs(server) - before == 3
+    assert (w.summary.runs_submitted, w.summary.runs_abandoned) == (3, 2)
+    # The stale runs are not lost: their ids stay in the run records.
+    recorded = {r["run_id"]: r for r in records(settings)}
+    for run_id in stale:
+        assert "interrupted" in recorded[run_id]["error"]
+    assert recorded[newest]["status"] == "completed"
+
+
+def test_a_run_abandoned_while_its_post_is_out_still_gets_its_id_recorded(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with LocalServer(ServerConfig(run_seconds=0.3, latency=0.4)) as slow:  # every call takes 0.4 s
+        settings = RunSettings(base_url=slow.base_url, local=True, store_root=tmp_path / "records")
+        with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+            w.wait_for(r"submitting run 1 of this session")
+            at = w.mark()
+            save(spec, SPEC.replace("USD", "EUR"))  # while the first POST is still out
+            w.wait_for(r"run #1 \(rebuild 0\) abandoned", after=at)
+            newest = w.wait_for(r"result of rebuild 1 · run (\S+)", after=at).group(1)
+    assert w.screen.text.count("result of rebuild") == 1
+    by_id = {r["run_id"]: r for r in records(settings)}
+    assert len(by_id) == 2 and None not in by_id  # both runs named by the server, none lost
+    [stale] = set(by_id) - {newest}
+    assert "interrupted" in by_id[stale]["error"]
+
+
+def test_an_invalid_edit_during_a_run_keeps_it_but_never_shows_it_as_current(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SLOW_SPEC)
+    with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+        run_id = w.wait_for(r"run (\S+) submitted: in_progress").group(1)
+        at = w.mark()
+        save(spec, SLOW_SPEC + "budget hihg\n")  # half-typed: no request to compare
+        w.wait_for(r"error\[E101\]", after=at)
+        w.wait_for(rf"result of rebuild 0 · run {run_id} \(earlier version: the spec has errors now\)", after=at)
+        at = w.mark()
+        save(spec, SLOW_SPEC)  # back to what that run was for
+        w.wait_for(rf"request unchanged since run {run_id} \(rebuild 0\): nothing submitted", after=at)
+    assert (w.summary.runs_submitted, w.summary.runs_abandoned) == (1, 0)
+
+
+def test_the_spend_guard_stops_runs_but_not_diagnostics(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    before = server_runs(server)
+    with Watching(spec, run=True, settings=settings, settle=0.02, max_runs=2) as w:
+        w.wait_for(r"result of rebuild 0")
+        at = w.mark()
+        save(spec, SPEC.replace("USD", "EUR"))
+        w.wait_for(r"that was run 2 of --max-runs 2: later changes are checked, not run", after=at)
+        w.wait_for(r"result of rebuild 1", after=at)
+        at = w.mark()
+        save(spec, SPEC.replace("USD", "GBP"))
+        w.wait_for(r"not submitted: --max-runs 2 runs spent this session", after=at)
+        at = w.mark()
+        save(spec, SPEC + "budget hihg\n")
+        w.wait_for(r"error\[E240\]", after=at)
+    assert server_runs(server) - before == 2
+    assert (w.summary.runs_submitted, w.summary.runs_held) == (2, 1)
+    assert "2 runs submitted, 0 skipped as unchanged, 1 held back by --max-runs" in w.screen.text
+
+
+def test_a_burst_of_saves_within_the_settle_time_is_one_run(tmp_path, server, settings):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC + "budget hihg\n")  # invalid at start: nothing to run yet
+    before = server_runs(server)
+    with Watching(spec, run=True, settings=settings, settle=0.5) as w:
+        at = w.mark()
+        for n in range(5):  # an autosaving editor, one save per keystroke
+            save(spec, SPEC.replace("USD", "EUR" + "!" * n))
+            time.sleep(0.03)
+        w.wait_for(r"result of rebuild \d · run \S+\n", after=at)
+    assert server_runs(server) - before == 1
+    assert w.summary.runs_submitted == 1
+    [record] = records(settings)
+    assert record["request"]["requirements"][1]["description"] == "Give the total in EUR!!!!."
+
+
+def last_frame(screen: Screen) -> str:
+    return screen.text.rsplit("\x1b[H", 1)[-1]
+
+
+def test_terminal_view_redraws_in_place_and_drops_a_stale_result(tmp_path, settings, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # the window size the view reads (shutil)
+    monkeypatch.setenv("LINES", "60")
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec, tty=True, run=True, settings=settings, settle=0.4) as w:
+        w.wait_for(r"result of rebuild 0")
+        at = w.mark()
+        save(spec, SPEC + "budget hihg\n")
+        w.wait_for(r"error\[E240\]", after=at)
+        assert "result of rebuild 0 · run " in last_frame(w.screen)
+        assert "(earlier version: the spec has errors now)" in last_frame(w.screen)
+        at = w.mark()
+        save(spec, SPEC.replace("USD", "EUR"))
+        w.wait_for(r"request changed: it is submitted once the saves settle", after=at)
+        assert "result of rebuild 0" not in last_frame(w.screen)
+        w.wait_for(r"result of rebuild 2 · run ", after=at)
+        frame = last_frame(w.screen)
+        assert '~ requirements["total"].description' in frame
+        assert "result of rebuild 0" not in frame and "error[E240]" not in frame
+    text = w.screen.text
+    assert text.startswith("\x1b[2J")  # cleared once, at the start ...
+    assert text.count("\x1b[2J") == 1  # ... then every frame overwrites the last
+    assert "---" not in text  # no log separators
+
+
+def test_cli_ctrl_c_prints_a_summary_and_exits_0(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "maestro_spec.cli", "watch", str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith("watching ") or not line:
+                break
+        assert lines[-1].startswith("watching "), "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, rest
+    assert rest.strip().splitlines()[-1] == "watch stopped: 0 rebuilds"
+    assert "Traceback" not in rest
+
+
+def test_cli_refuses_runs_without_a_key(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    env = {k: v for k, v in os.environ.items() if k not in ("AI21_API_KEY", "AI21_API_HOST")}
+    done = subprocess.run(
+        [sys.executable, "-m", "maestro_spec.cli", "watch", str(spec), "--run"], capture_output=True, text=True, env=env, timeout=WAIT
+    )
+    assert done.returncode == 2
+    assert "no API key: set AI21_API_KEY, or add --local" in done.stderr
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def test_plan_matches_requirements_by_name_and_elides_long_text():
+    old = {
+        "input": "Summarise the lease below for a tenant. " + "x" * 200 + " Keep every amount.",
+        "requirements": [{"name": "length", "description": "At most 150 words."}, {"name": "facts", "description": "No invention."}],
+        "include": ["requirements_result"],
+    }
+    new = {
+        "input": old["input"].replace("a tenant", "a landlord"),
+        "requirements": [
+            {"name": "tone", "description": "Be plain."},
+            {"name": "length", "description": "At most 100 words."},
+            {"name": "facts", "description": "No invention."},
+        ],
+        "include": ["requirements_result", "data_sources"],
+        "budget": "high",
+    }
+    assert render_plan(diff_requests(old, new)) == [
+        '~ input: "…ase below for a tenant. xxxxxxxxxxxxxx…" -> "…ase below for a landlord. xxxxxxxxxxxxxx…"',
+        '+ requirements["tone"]: {"description": "Be plain."}',
+        '~ requirements["length"].description: "At most 150 words." -> "At most 100 words."',
+        "+ include[data_sources]",
+        '+ budget: "high"',
+    ]
+    swapped = dict(old, requirements=old["requirements"][::-1])
+    assert render_plan(diff_requests(old, swapped)) == ['~ requirements order: ["length", "facts"] -> ["facts", "length"]']
+    assert diff_requests(old, old) == []
