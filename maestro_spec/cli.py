@@ -120,7 +120,7 @@ def check(paths, var_args, var_files, output_format):
 @click.option(
     "--base-url",
     metavar="URL",
-    help="Where --emit curl|python|http sends the request [default: https://api.ai21.com/studio/v1]; e.g. a local `maestro serve`.",
+    help="Where --emit curl|python|http sends the request (default: AI21's cloud); e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`.",
 )
 @output_format_option
 def compile(path, var_args, var_files, output, emit, base_url, output_format):
@@ -140,11 +140,12 @@ def compile(path, var_args, var_files, output, emit, base_url, output_format):
     if emit == "json":
         body = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
     else:
-        from .compiler.exports import ExportError, render_export
+        from .compiler.endpoint import BaseURLError
+        from .compiler.exports import render_export
 
         try:
             body = render_export(emit, source.compiled.request, base_url)
-        except ExportError as e:
+        except BaseURLError as e:
             raise fail(str(e)) from None
     if output:
         try:

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
 from maestro_spec.compiler.check import compile_text
-from maestro_spec.compiler.exports import DEFAULT_BASE_URL, ExportError, check_base_url, render_export, to_curl, to_http, to_python
+from maestro_spec.compiler.endpoint import DEFAULT_BASE_URL, BaseURLError, check_base_url
+from maestro_spec.compiler.exports import render_export, to_curl, to_http, to_python
 
 from .conftest import EXAMPLES
 from .test_decompile import valid_bodies
@@ -167,7 +168,7 @@ def test_default_base_url_is_the_cloud():
     ["http://example.com/studio/v1", "http://10.0.0.5:8021/studio/v1", "ftp://127.0.0.1/x", "not a url", "https://h/x?q=1"],
 )
 def test_unsafe_or_malformed_base_urls_are_refused(url):
-    with pytest.raises(ExportError):
+    with pytest.raises(BaseURLError):
         check_base_url(url)
 
 

@@ -11,7 +11,8 @@ from maestro_spec.commands.common import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_
 from maestro_spec.compiler.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime import policy as P
-from maestro_spec.runtime.client import check_base_url, error_detail, is_loopback, transport_reason
+from maestro_spec.compiler.endpoint import is_loopback
+from maestro_spec.runtime.client import check_base_url, error_detail, transport_reason
 from maestro_spec.runtime.outcome import RunOutcome, RunSettings, judge
 
 REQUEST = httpx.Request("POST", "https://api.example.com/studio/v1/maestro/runs")

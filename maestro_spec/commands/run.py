@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..compiler.endpoint import HOST_ENV, KEY_ENV
+
 from .common import (
     EXIT_CODES_HELP,
     EXIT_SPEC_ERRORS,
@@ -21,8 +23,6 @@ from .common import (
     var_options,
 )
 
-KEY_ENV = "AI21_API_KEY"
-HOST_ENV = "AI21_API_HOST"
 DEFAULT_JOBS = 4
 MAX_JOBS = 256  # runtime.batch.MAX_CONCURRENCY; not imported so --help stays light
 
@@ -120,7 +120,7 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
 
     vars = get_vars(var_args, var_files)
     try:
-        target_url, key = _resolve_target(local, base_url)
+        target_url, key = resolve_target(local, base_url)
     except E.RuntimeFailure as e:
         raise _fail(e) from None
     if output and not Path(output).resolve().parent.is_dir():
@@ -151,10 +151,11 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
     raise SystemExit(code)
 
 
-def _resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
+def resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
     """(base URL, key), or a UsageFailure: the rules of docs/runtime.md#keys."""
     from ..runtime import errors as E
-    from ..runtime.client import DEFAULT_BASE_URL, check_base_url, is_loopback
+    from ..compiler.endpoint import DEFAULT_BASE_URL, is_loopback
+    from ..runtime.client import check_base_url
 
     key = os.environ.get(KEY_ENV) or None
     if local and base_url:
@@ -436,7 +437,8 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
     from ..runtime.batch import Tracker
     from ..runtime.outcome import RunOutcome, RunSettings
     from ..compiler.wire import Run
-    from ..runtime.client import check_base_url, is_loopback
+    from ..compiler.endpoint import is_loopback
+    from ..runtime.client import check_base_url
     from ..runtime.poll import attach
 
     record = _find(ident)

@@ -84,10 +84,10 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
 
     from ..runtime import errors as E
     from ..runtime.outcome import RunSettings
-    from .run import _resolve_target
+    from .run import resolve_target
 
     try:
-        url, key = _resolve_target(local, base_url)
+        url, key = resolve_target(local, base_url)
     except E.RuntimeFailure as e:
         code = fail(str(e), e.exit_code)
         if e.hint:

@@ -10,44 +10,15 @@ clear over a network.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shlex
 from urllib.parse import urlsplit
 
-DEFAULT_BASE_URL = "https://api.ai21.com/studio/v1"
-RUNS_PATH = "/maestro/runs"
-KEY_ENV = "AI21_API_KEY"
+from .endpoint import DEFAULT_BASE_URL, KEY_ENV, RUNS_PATH, check_base_url
+
 EXPORT_FORMATS = ("curl", "python", "http")
 
 _HEREDOC = "JSON"
-
-
-class ExportError(ValueError):
-    """A base URL that an exported command must not use; one line says why."""
-
-
-def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash, or ExportError."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ExportError(f"--base-url {url!r} is not an http(s) URL like {DEFAULT_BASE_URL}")
-    if parts.query or parts.fragment:
-        raise ExportError(f"--base-url {url!r} must not have a query or fragment")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ExportError(
-            f"--base-url {url!r} is plain http to a host that is not loopback: the key would cross the network unencrypted; use https"
-        )
-    return url.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def render_export(kind: str, body: dict, base_url: str | None = None) -> str:

@@ -12,7 +12,6 @@ errors.py) raised `from` the httpx cause, with the key redacted.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import random
 import socket
@@ -24,14 +23,13 @@ import httpx
 from pydantic import ValidationError
 
 from .. import __version__
+from ..compiler import endpoint
+from ..compiler.endpoint import RUNS_PATH
 from ..compiler.wire import Run
 from . import errors as E
 from . import policy as P
 
-DEFAULT_BASE_URL = "https://api.ai21.com/studio/v1"  # the official SDK's STUDIO_HOST
-RUNS_PATH = "/maestro/runs"
 _DETAIL_CHARS = 300
-_LOOPBACK_NAMES = ("localhost",)
 
 
 @dataclass(frozen=True)
@@ -55,33 +53,12 @@ class ClientStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash, or a UsageFailure saying why not.
-
-    Plain http is allowed only to loopback: the key (and the request, which
-    may hold private documents) must not cross a network unencrypted.
-    """
+    """The base URL without a trailing slash, or a UsageFailure (the rule is endpoint.py's)."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as e:
-        raise E.BadURL(url, str(e)) from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise E.BadURL(url, "it must start with https:// (or http:// to a loopback host) and name a host")
-    if parsed.userinfo:
-        raise E.BadURL(url, "credentials do not belong in the URL; the key comes from AI21_API_KEY")
-    if parsed.scheme == "http" and not is_loopback(parsed.host):
-        raise E.InsecureURL(url, parsed.host)
-    return url.rstrip("/")
+        return endpoint.check_base_url(url)
+    except endpoint.BaseURLError as e:
+        raise (E.InsecureURL(str(e)) if e.insecure else E.BadURL(str(e))) from None
 
 
 class MaestroClient:
@@ -156,7 +133,8 @@ class MaestroClient:
                 response = await self._http.request(method, url, json=body)
             except httpx.TransportError as e:
                 delay = self._delay(attempt, None) if may_retry(error=e) else None
-                if not self._may_wait(attempt, delay, deadline):
+                limit = min(self.max_retries, P.MAX_REFUSED_RETRIES) if isinstance(e, httpx.ConnectError) else self.max_retries
+                if not self._may_wait(attempt, delay, deadline, limit):
                     raise self._transport_failure(method, e).redacted(self._key) from e
                 reason = transport_reason(e)
             else:
@@ -165,7 +143,7 @@ class MaestroClient:
                 if status < 400:
                     return response
                 delay = self._delay(attempt, response.headers) if may_retry(status=status) else None
-                if not self._may_wait(attempt, delay, deadline):
+                if not self._may_wait(attempt, delay, deadline, self.max_retries):
                     raise self._status_failure(method, response, attempt, run_id).redacted(self._key)
                 reason = str(status)
                 await response.aclose()
@@ -180,8 +158,8 @@ class MaestroClient:
             attempt, headers, rng=self._rng, now=time.time(), initial=self._initial_delay, cap=self._max_delay
         )
 
-    def _may_wait(self, attempt: int, delay: float | None, deadline: float | None) -> bool:
-        if delay is None or attempt >= self.max_retries:
+    def _may_wait(self, attempt: int, delay: float | None, deadline: float | None, limit: int) -> bool:
+        if delay is None or attempt >= limit:
             return False
         return deadline is None or time.monotonic() + delay < deadline
 
@@ -189,7 +167,12 @@ class MaestroClient:
         reason = transport_reason(e)
         if method == "POST" and not P.may_retry_post(error=e):
             return E.MaybeSubmitted(self.base_url, reason)
-        return E.Unreachable(self.base_url, reason)
+        hint = None
+        if reason == "host not found":
+            hint = "check the host name in --base-url or AI21_API_HOST (and this machine's network)"
+        elif isinstance(e, httpx.ConnectError):
+            hint = "is a server listening there? check --base-url or AI21_API_HOST, or use --local for the built-in server"
+        return E.Unreachable(self.base_url, reason, hint=hint)
 
     def _status_failure(self, method: str, response: httpx.Response, retries: int, run_id: str | None) -> E.RuntimeFailure:
         status = response.status_code

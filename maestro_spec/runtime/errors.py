@@ -60,16 +60,11 @@ class MissingKey(UsageFailure):
 
 
 class InsecureURL(UsageFailure):
-    def __init__(self, url: str, host: str) -> None:
-        super().__init__(
-            f"refusing plain http to {host} ({url}): the API key and the request would cross the network unencrypted; "
-            "use https://, or plain http only to a loopback host (127.0.0.1, ::1, localhost)"
-        )
+    """Plain http to a host that is not loopback (message from compiler/endpoint.py)."""
 
 
 class BadURL(UsageFailure):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"bad base URL {url!r}: {reason}")
+    """A base URL that is not an http(s) URL naming a host."""
 
 
 # ------------------------------------------------------------ talking to a server

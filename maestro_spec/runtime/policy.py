@@ -10,6 +10,8 @@ Retries (see docs/runtime.md):
   429 or 503 (it refused before doing anything). A dropped connection, a read
   timeout, a 500/502/504 after the body was sent are NOT retried: the run may
   exist, and a duplicate costs money.
+- at most MAX_RETRIES retries, or MAX_REFUSED_RETRIES when the connection is
+  refused (nothing listening is usually a wrong URL, not a restart);
 - the wait is exponential (0.5 s, 1 s, 2 s, 4 s, 8 s), less up to 25 % jitter
   so that many clients do not retry in step; a server's Retry-After wins when
   it is at most MAX_RETRY_AFTER.
@@ -30,6 +32,10 @@ import httpx
 # ---------------------------------------------------------------- retries
 
 MAX_RETRIES = 5  # retries after the first attempt, per HTTP call
+# A refused connection means nothing listens there (a dead server, a wrong
+# URL) far more often than a server mid-restart: a few quick retries cover
+# the restart without making a user wait ~15 s to hear the URL is wrong.
+MAX_REFUSED_RETRIES = 3
 INITIAL_RETRY_DELAY = 0.5  # seconds before the first retry
 MAX_RETRY_DELAY = 8.0  # the exponential backoff stops growing here
 RETRY_JITTER = 0.25  # a backoff wait is shortened by up to this fraction

@@ -17,7 +17,7 @@ import logging
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -157,10 +157,15 @@ async def _json_body(request: Request):
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
     data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY_BYTES:
-            raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > MAX_BODY_BYTES:
+                raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    except ClientDisconnect:
+        # The client gave up mid-body (a timeout, Ctrl-C): no run, and
+        # nothing to log as a server fault; the answer goes nowhere.
+        raise ApiError(400, "the client disconnected before sending the whole body") from None
     if not data.strip():
         raise ApiError(400, "the body is empty: send a JSON object with at least an input")
     try:

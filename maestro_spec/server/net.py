@@ -12,6 +12,8 @@ import ipaddress
 import socket
 from typing import Callable
 
+from ..compiler import endpoint
+
 
 class BindError(Exception):
     """The socket cannot be bound; str() is a one-line cause and hint."""
@@ -44,10 +46,9 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
 
 
 def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
+    """Literal loopback, or a name that resolves only to loopback addresses."""
+    if endpoint.is_loopback(host):
+        return True
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
