@@ -182,7 +182,7 @@ def _compile_all(paths, vars, output_format):
             click.secho(f"error: {e}", fg="red", err=True)
             unreadable = True
             continue
-        report(source, output_format)
+        report(source, output_format, stdout_is_data=True)
         if count_errors(source.compiled.diagnostics) or source.compiled.request is None:
             errors += 1
             continue
