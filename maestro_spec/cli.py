@@ -10,17 +10,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from . import __version__
 from .commands.common import (
-    EXIT_CODES_HELP,
-    EXIT_OK,
-    EXIT_USAGE,
-    InputFileError,
-    compile_path,
+    expand_paths,
     fail,
     get_vars,
     output_format_option,
@@ -28,8 +23,11 @@ from .commands.common import (
     spec_exit_code,
     summary_line,
     var_options,
+    write_or_echo,
 )
 from .compiler.diagnostics import count_errors
+from .compiler.sources import InputFileError, compile_path
+from .exitcodes import EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE
 
 # command name -> "module:attribute", imported on first use.
 LAZY_COMMANDS = {
@@ -46,22 +44,16 @@ LAZY_COMMANDS = {
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx):
-        available = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target)]
-        return sorted(set(super().list_commands(ctx)) | set(available))
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
 
     def get_command(self, ctx, name):
         if name in self.commands:
             return self.commands[name]
         target = LAZY_COMMANDS.get(name)
-        if target is None or not _module_exists(target):
+        if target is None:
             return None
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
-
-
-def _module_exists(target: str) -> bool:
-    module = target.split(":")[0]
-    return (Path(__file__).parent / Path(*module.split(".")[1:])).with_suffix(".py").exists()
 
 
 @click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,12 +75,15 @@ def main() -> None:
 def check(paths, var_args, var_files, output_format):
     """Check specs (.maestro) or request bodies (.json) against the API's rules.
 
+    A directory stands for the .maestro files under it.
+
     A param without a --var value is left as {{name}} rather than reported,
     so a spec can be checked before its values exist.
     """
     vars = get_vars(var_args, var_files)
     errors = warnings = unreadable = 0
     code = EXIT_OK
+    paths = expand_paths(paths)
     for path in paths:
         try:
             source = compile_path(path, vars, require_values=False)
@@ -147,18 +142,12 @@ def compile(path, var_args, var_files, output, emit, base_url, output_format):
             body = render_export(emit, source.compiled.request, base_url)
         except BaseURLError as e:
             raise fail(str(e)) from None
-    if output:
-        try:
-            Path(output).write_text(body, encoding="utf-8")
-        except OSError as e:
-            raise fail(f"cannot write {output}: {e.strerror or e}") from None
-    else:
-        click.echo(body, nl=False)
+    write_or_echo(body, output)
 
 
-def _compile_or_exit(path: str, vars, *, require_values: bool = True):
+def _compile_or_exit(path: str, vars):
     try:
-        return compile_path(path, vars, require_values=require_values)
+        return compile_path(path, vars, require_values=True)
     except InputFileError as e:
         raise fail(str(e)) from None
 

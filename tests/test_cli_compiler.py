@@ -393,10 +393,21 @@ def test_unreadable_file_is_one_line_and_exit_2(tmp_path, command, case):
     no_traceback(proc)
     first, *rest = proc.stderr.splitlines()
     assert first.startswith(f"error: {path}") and reason in first
-    if command == "compile":
+    if command == "compile" or case == "directory":  # an empty directory stops check at once
         assert rest == []
     else:  # check goes on with the other files, then sums up
         assert rest == ["0 errors, 0 warnings in 0 files (1 could not be read)"]
+
+
+def test_check_expands_a_directory_to_its_specs(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "bad.maestro").write_text('input "x"\nbudget hihg\n', encoding="utf-8")
+    (tmp_path / "good.maestro").write_text('input "x"\n', encoding="utf-8")
+    (tmp_path / "vars.json").write_text("{}", encoding="utf-8")  # not a request body: skipped
+    proc = maestro("check", str(tmp_path))
+    assert proc.returncode == 1
+    assert "bad.maestro:2:8: error[E240]" in proc.stderr
+    assert proc.stderr.splitlines()[-1] == "1 error, 0 warnings in 2 files"
 
 
 def test_unreadable_file_among_good_ones_still_exits_2(write, tmp_path):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from maestro_spec.commands.common import compile_path
+from maestro_spec.compiler.sources import compile_path
 from maestro_spec.compiler.params import load_vars
 from maestro_spec.compiler.report import render
 

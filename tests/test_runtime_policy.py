@@ -7,7 +7,7 @@ import math
 import httpx
 import pytest
 
-from maestro_spec.commands.common import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
+from maestro_spec.exitcodes import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
 from maestro_spec.compiler.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime import policy as P

@@ -14,17 +14,9 @@ import click
 
 from ..compiler.diagnostics import count_errors
 from ..compiler.report import render
-from .common import (
-    EXIT_CODES_HELP,
-    EXIT_OK,
-    EXIT_SPEC_ERRORS,
-    EXIT_USAGE,
-    InputFileError,
-    fail,
-    read_source,
-)
-
-STDIN = "-"
+from ..compiler.sources import InputFileError, read_source
+from ..exitcodes import EXIT_CODES_HELP, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
+from .common import STDIN, expand_paths, fail, write_or_echo
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -43,7 +35,7 @@ def fmt(paths, check, diff):
 
     changed = unchanged = refused = 0
     unreadable = False
-    for path in _expand(paths):
+    for path in expand_paths(paths):
         try:
             source = sys.stdin.read() if path == STDIN else read_source(path)
         except InputFileError as e:
@@ -83,19 +75,6 @@ def fmt(paths, check, diff):
     if unreadable:
         raise SystemExit(EXIT_USAGE)
     raise SystemExit(EXIT_SPEC_ERRORS if refused or (check and changed) else EXIT_OK)
-
-
-def _expand(paths) -> list[str]:
-    out = []
-    for path in paths:
-        if path != STDIN and Path(path).is_dir():
-            found = sorted(str(p) for p in Path(path).rglob("*.maestro"))
-            if not found:
-                click.echo(f"warning: {path}: no .maestro files in it", err=True)
-            out += found
-        else:
-            out.append(path)
-    return out
 
 
 def _n(count: int, word: str) -> str:
@@ -153,13 +132,7 @@ def decompile(body, output):
     if count_errors(checked.diagnostics):
         raise SystemExit(EXIT_SPEC_ERRORS)
     spec = to_spec(checked.request)
-    if output:
-        try:
-            Path(output).write_text(spec, encoding="utf-8")
-        except OSError as e:
-            raise fail(f"cannot write {output}: {e.strerror or e}") from None
-    else:
-        click.echo(spec, nl=False)
+    write_or_echo(spec, output)
 
 
 @click.command()

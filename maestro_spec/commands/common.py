@@ -1,81 +1,47 @@
-"""What every command shares: exit codes, reading input files, the var options."""
+"""What the commands share: printing diagnostics, the var and format options,
+expanding directories, writing output files."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from ..compiler.check import Compiled, compile_text
-
 from ..compiler.params import Vars, VarUsageError, load_vars
 from ..compiler.report import FORMATS, render
+from ..compiler.sources import Source
+from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
 
-# Exit codes, documented in `maestro --help` and README.md.
-EXIT_OK = 0
-EXIT_SPEC_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_RUN_FAILED = 3
-EXIT_REQUIREMENTS_UNMET = 4
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  success (warnings allowed)
-  1  the spec or body has errors
-  2  usage error, or a file cannot be read
-  3  the run failed, timed out, or the server could not be reached
-  4  the run completed but a mandatory requirement was unmet
-     or the score was below --min-score"""
-
-
-class InputFileError(Exception):
-    """A file we were asked to read cannot be read; one line says why."""
-
-
-def read_source(path: str) -> str:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a directory; pass the spec files in it (e.g. {path.rstrip('/')}/*.maestro)") from None
-    except PermissionError:
-        raise InputFileError(f"{path}: permission denied") from None
-    except OSError as e:
-        raise InputFileError(f"{path}: {e.strerror or e}") from None
-    if b"\x00" in data[:8192]:
-        raise InputFileError(f"{path}: is a binary file, not a spec")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise InputFileError(f"{path}:{line}: is not UTF-8 text (byte 0x{data[e.start]:02x}); save it as UTF-8") from None
-
+STDIN = "-"
 
 def fail(message: str, code: int = EXIT_USAGE) -> "click.exceptions.Exit":
     click.secho(f"error: {message}", fg="red", err=True)
     return click.exceptions.Exit(code)
 
 
-@dataclass
-class Source:
-    path: str
-    text: str
-    compiled: Compiled
+def expand_paths(paths, suffixes=(".maestro",)) -> list[str]:
+    """Directories become the spec files under them, sorted; files stay as given."""
+    out = []
+    for path in paths:
+        if path != STDIN and Path(path).is_dir():
+            found = sorted(str(p) for p in Path(path).rglob("*") if p.suffix in suffixes and p.is_file())
+            if not found:
+                raise fail(f"{path}: is a directory with no {' or '.join(suffixes)} files in it")
+            out += found
+        else:
+            out.append(path)
+    return out
 
 
-def compile_path(path: str, vars: Vars | None, *, require_values: bool) -> Source:
-    """Read and compile a .maestro spec or check a .json body (raises InputFileError)."""
-    text = read_source(path)
-    if path.endswith(".json"):
-        from ..compiler.jsonbody import check_json_text
-
-        compiled = check_json_text(text)
-    else:
-        compiled = compile_text(text, vars, require_values=require_values)
-    return Source(path, text, compiled)
+def write_or_echo(text: str, output: str | None) -> None:
+    """A command's result: to the -o file when given, else to stdout."""
+    if not output:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise fail(f"cannot write {output}: {e.strerror or e}") from None
 
 
 def report(source: Source, fmt: str, *, stdout_is_data: bool = False) -> None:

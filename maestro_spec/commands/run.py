@@ -8,18 +8,17 @@ from pathlib import Path
 
 import click
 
-from ..compiler.endpoint import HOST_ENV, KEY_ENV
+from ..compiler.endpoint import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV
 
+from ..compiler.sources import InputFileError, compile_path
+from ..exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .common import (
-    EXIT_CODES_HELP,
-    EXIT_SPEC_ERRORS,
-    EXIT_USAGE,
-    InputFileError,
-    compile_path,
+    expand_paths,
     fail,
     get_vars,
     output_format_option,
     report,
+    spec_exit_code,
     var_options,
 )
 
@@ -36,7 +35,7 @@ RUN_HELP_EPILOG = (
 \b
 Environment:
   AI21_API_KEY   the API key (sent only over https, or http to loopback)
-  AI21_API_HOST  the base URL (default https://api.ai21.com/studio/v1)
+  AI21_API_HOST  the base URL (default """ + DEFAULT_BASE_URL + """)
   MAESTRO_HOME   where run records are kept (default: the user data dir)"""
 )
 
@@ -154,7 +153,7 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
 def resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
     """(base URL, key), or a UsageFailure: the rules of docs/runtime.md#keys."""
     from ..runtime import errors as E
-    from ..compiler.endpoint import DEFAULT_BASE_URL, is_loopback
+    from ..compiler.endpoint import is_loopback
     from ..runtime.client import check_base_url
 
     key = os.environ.get(KEY_ENV) or None
@@ -174,24 +173,24 @@ def _compile_all(paths, vars, output_format):
     from ..compiler.diagnostics import count_errors
     from ..runtime.batch import Job
 
-    out, errors, unreadable = [], 0, False
-    for path in paths:
+    out, errors, code = [], 0, EXIT_OK
+    for path in expand_paths(paths):
         try:
             source = compile_path(path, vars, require_values=True)
         except InputFileError as e:
             click.secho(f"error: {e}", fg="red", err=True)
-            unreadable = True
+            code = EXIT_USAGE
             continue
         report(source, output_format, stdout_is_data=True)
         if count_errors(source.compiled.diagnostics) or source.compiled.request is None:
             errors += 1
+            code = max(code, spec_exit_code(source.compiled.diagnostics))
             continue
         out.append(Job(path, source.compiled.request))
-    if unreadable:
-        raise SystemExit(EXIT_USAGE)
     if errors:
         click.echo(f"not run: {errors} spec{'s' if errors > 1 else ''} with errors", err=True)
-        raise SystemExit(EXIT_SPEC_ERRORS)
+    if code != EXIT_OK:
+        raise SystemExit(code)
     return out
 
 
@@ -200,7 +199,6 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
 
     from ..runtime import render
     from ..runtime.batch import Tracker, batch_exit_code, run_batch
-    from ..runtime.errors import EXIT_INTERRUPTED
     from ..runtime.outcome import RunSettings
     from ..runtime.poll import execute
 
@@ -482,7 +480,7 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
                 outcome = asyncio.run(attach(record, settings=settings, on_status=tracker))
         except KeyboardInterrupt:
             _report_interrupt(tracker, err, False, total=1)
-            raise SystemExit(E.EXIT_INTERRUPTED)
+            raise SystemExit(EXIT_INTERRUPTED)
     if as_json:
         payload = _json_payload([outcome], True)
         if payload.strip() != "null":

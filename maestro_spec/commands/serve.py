@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ..server.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig
-from .common import EXIT_USAGE, fail
+from ..compiler.endpoint import API_PREFIX
+from ..exitcodes import EXIT_USAGE
+from .common import fail
 
 RATE = click.FloatRange(0.0, 1.0)
 SECONDS = click.FloatRange(min=0.0)
@@ -66,7 +68,9 @@ def serve(host, port, quiet, **options):
             fg="yellow",
             err=True,
         )
-    base_url = f"http://{url_host(host)}:{sock.getsockname()[1]}/studio/v1"
+    # A wildcard bind is reached through loopback from here; print what a client can use.
+    client_host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    base_url = f"http://{url_host(client_host)}:{sock.getsockname()[1]}{API_PREFIX}"
 
     def ready() -> None:
         click.echo(f"maestro serve: simulating the Maestro runs API at {base_url}")

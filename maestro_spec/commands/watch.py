@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from .common import EXIT_OK, fail, get_vars, var_options
+from ..compiler.endpoint import DEFAULT_BASE_URL
+from ..exitcodes import EXIT_OK
+from .common import fail, get_vars, var_options
 from .run import PollInterval
 
 WATCH_EPILOG = """\b
@@ -22,7 +24,7 @@ Ctrl-C stops watching and prints a one-line summary (exit 0).
 \b
 Environment:
   AI21_API_KEY   the API key (for --run without --local)
-  AI21_API_HOST  the base URL (default https://api.ai21.com/studio/v1)
+  AI21_API_HOST  the base URL (default """ + DEFAULT_BASE_URL + """)
   MAESTRO_HOME   where run records are kept (default: the user data dir)"""
 
 

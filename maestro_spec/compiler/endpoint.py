@@ -11,8 +11,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-DEFAULT_BASE_URL = "https://api.ai21.com/studio/v1"  # the official SDK's default host
-RUNS_PATH = "/maestro/runs"
+API_PREFIX = "/studio/v1"  # every route of the API sits under it
+DEFAULT_BASE_URL = "https://api.ai21.com" + API_PREFIX  # the official SDK's default host
+RUNS_PATH = "/maestro/runs"  # under the base URL
 KEY_ENV = "AI21_API_KEY"
 HOST_ENV = "AI21_API_HOST"  # overrides the base URL, as in the official SDK
 

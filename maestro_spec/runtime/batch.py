@@ -9,8 +9,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..commands.common import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
-from .errors import EXIT_INTERRUPTED, RuntimeFailure
+from ..exitcodes import EXIT_INTERRUPTED, EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
+from .errors import RuntimeFailure
 from .outcome import DONE, RunOutcome, RunSettings, StatusEvent
 from .poll import execute, make_client, make_store
 

@@ -9,9 +9,8 @@ case a server echoes it back.
 
 from __future__ import annotations
 
-from ..commands.common import EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
+from ..exitcodes import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
 
-EXIT_INTERRUPTED = 130  # the shell's convention for a SIGINT
 
 
 def redact(text: str, *secrets: str | None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..commands.common import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
+from ..exitcodes import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
 from ..compiler.wire import Run
 from . import policy as P
 from .errors import RuntimeFailure

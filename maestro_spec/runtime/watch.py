@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..commands.common import InputFileError, compile_path
+from ..compiler.sources import InputFileError, compile_path
 from ..compiler.diagnostics import Diagnostic, count_errors
 from ..compiler.params import load_vars
 from .watchrun import Runner

@@ -25,11 +25,13 @@ from .. import __version__
 from ..compiler.diagnostics import format_path
 from ..compiler.rules import check_request
 from . import simulate
-from .config import API_PREFIX, ServerConfig
+from ..compiler.endpoint import API_PREFIX
+from ..compiler.endpoint import RUNS_PATH as _RUNS_UNDER_BASE
+from .config import ServerConfig
 from .faults import FaultMiddleware, FaultPlan
 from .store import COMPLETED, FAILED, RunStore, StoredRun, StoreFull
 
-RUNS_PATH = API_PREFIX + "/maestro/runs"
+RUNS_PATH = API_PREFIX + _RUNS_UNDER_BASE
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 log = logging.getLogger("maestro.serve")

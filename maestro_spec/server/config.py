@@ -12,7 +12,6 @@ BUDGET_SCALE = dict(zip(BUDGETS, (1.0, 2.0, 4.0), strict=True))
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8021
-API_PREFIX = "/studio/v1"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import http.client
 import threading
 import time
 
-from .config import API_PREFIX, DEFAULT_HOST, ServerConfig
+from ..compiler.endpoint import API_PREFIX
+from .config import DEFAULT_HOST, ServerConfig
 from .net import BindError, bind, make_server, url_host
 
 _START_TIMEOUT = 10.0

@@ -21,7 +21,8 @@ import random
 import threading
 from dataclasses import dataclass
 
-from .config import API_PREFIX, ServerConfig
+from ..compiler.endpoint import API_PREFIX
+from .config import ServerConfig
 from .store import COMPLETED, FAILED, REQUIRES_ACTION
 
 DROP = "drop"
