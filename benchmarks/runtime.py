@@ -46,22 +46,20 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REQUEST = {
-    "input": "Extract vendor name, invoice number, total amount, and due date from the document",
-    "requirements": [
-        {"name": "field presence validation", "description": "Ensure all required fields are extracted and not left empty", "is_mandatory": True},
-        {"name": "format consistency", "description": "Dates must follow YYYY-MM-DD and amounts should be in USD format."},
-    ],
-    "include": ["requirements_result"],
-}
-SPEC = """\
-input "Extract vendor name, invoice number, total amount, and due date from document {n}"
-requirement "field presence validation" mandatory
-    "Ensure all required fields are extracted and not left empty"
-requirement "format consistency"
-    "Dates must follow YYYY-MM-DD and amounts should be in USD format."
-include requirements_result
-"""
+from maestro_spec.compiler.check import compile_text  # noqa: E402
+
+# The API reference's invoice example, as the repo ships it.
+INVOICE = (ROOT / "examples" / "invoice.maestro").read_text(encoding="utf-8")
+REQUEST = compile_text(INVOICE).request
+assert REQUEST is not None, "examples/invoice.maestro does not compile"
+
+
+def spec_text(n: int) -> str:
+    """The invoice spec with its own input, so that no two of a batch's runs are the same request."""
+    changed = INVOICE.replace("from the document", f"from document {n}")
+    assert changed != INVOICE, "examples/invoice.maestro no longer says 'from the document'"
+    return changed
+
 
 SERVERS_SCRIPT = textwrap.dedent(
     """
@@ -235,7 +233,7 @@ def concurrency_part(n: int, seconds: float) -> None:
         specs = []
         for i in range(n):
             path = work / f"spec{i:03d}.maestro"
-            path.write_text(SPEC.format(n=i))
+            path.write_text(spec_text(i))
             specs.append(str(path))
         env = {"MAESTRO_HOME": str(work / "home"), "AI21_API_KEY": ""}
         rows = []

@@ -38,19 +38,8 @@ from maestro_spec.server.embedded import LocalServer  # noqa: E402
 
 WAIT = 15.0
 
-BASE = """\
-# invoice.maestro: pull the key fields out of an invoice.
-input "Extract vendor name, invoice number, total amount, and due date from the document"
-
-requirement "field presence validation" mandatory
-    "Ensure all required fields are extracted and not left empty"
-
-requirement "format consistency"
-    "Dates must follow YYYY-MM-DD and amounts should be in USD format."
-
-include requirements_result
-budget low
-"""
+# The shipped invoice example, plus a budget line the session edits.
+BASE = (ROOT / "examples" / "invoice.maestro").read_text(encoding="utf-8") + "budget low\n"
 
 MODEL_THEN_LANGUAGE = "model jamba-mini   # the cheap one\nlanguage french\n"
 LANGUAGE_THEN_MODEL = "language french\nmodel jamba-mini   # the cheap one\n"

@@ -351,3 +351,17 @@ def test_the_layout_shown_in_the_docs_is_what_fmt_produces():
     doc = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
     sample = doc.split("### The canonical layout\n\n```\n", 1)[1].split("```", 1)[0]
     assert format_text(sample).text == sample
+
+
+def test_get_parser_is_cached_per_option_and_keeps_tokens_on_request():
+    assert get_parser() is get_parser(keep_all_tokens=False)
+    assert get_parser(keep_all_tokens=True) is get_parser(keep_all_tokens=True)
+    assert get_parser(keep_all_tokens=True) is not get_parser()
+    text = "input \"hi\"\nbudget low\n"
+
+    def tokens(tree):
+        return {str(t) for t in tree.scan_values(lambda v: hasattr(v, "type"))}
+
+    assert "budget" in tokens(get_parser(keep_all_tokens=True).parse(text))
+    assert "budget" not in tokens(get_parser().parse(text))
+

@@ -67,6 +67,32 @@ def test_find_by_record_id_run_id_and_prefix(tmp_path):
     assert store.find("../../etc/passwd") is None
 
 
+def test_find_rejects_blank_ids_and_prefers_a_whole_run_id(tmp_path):
+    store = RunStore(tmp_path)
+    for run_id in ("abc", "abcd"):
+        record = store.new(REQUEST, spec=None, target="t", base_url="b")
+        record.run_id = run_id
+        store.save(record)
+    assert store.find("") is None and store.find("  \t") is None  # as a prefix, "" would match every record
+    assert store.find("abc").run_id == "abc"  # whole, though also a prefix of "abcd"
+    assert store.find("abcd").run_id == "abcd"
+    assert [r.run_id for r in store.find("ab")] == ["abcd", "abc"]
+
+
+def test_find_reads_each_record_once(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+    for n in range(3):
+        record = store.new(REQUEST, spec=None, target="t", base_url="b")
+        record.run_id = f"run-{n}"
+        store.save(record)
+    reads = []
+    real_read = RunStore._read
+    monkeypatch.setattr(RunStore, "_read", lambda self, path: reads.append(path.name) or real_read(self, path))
+    assert len(store.find("run-")) == 3  # no whole run id matches: still no second pass
+    record_reads = [name for name in reads if name != "run-.json"]  # run-.json: the exact-id look-up, absent
+    assert len(record_reads) == 3 and len(set(record_reads)) == 3
+
+
 def test_list_is_newest_first_and_skips_broken_files(tmp_path):
     store = RunStore(tmp_path)
     ids = [store.new({"input": str(i)}, spec=None, target="t", base_url="b").id for i in range(3)]

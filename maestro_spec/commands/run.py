@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
+from ..compiler import limits as L
 from ..compiler.endpoint import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV
-
 from ..compiler.sources import InputFileError, compile_path
 from ..exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from ..runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES
 from .common import (
     expand_paths,
     fail,
@@ -23,7 +24,6 @@ from .common import (
 )
 
 DEFAULT_JOBS = 4
-MAX_JOBS = 256  # runtime.batch.MAX_CONCURRENCY; not imported so --help stays light
 
 RUN_HELP_EPILOG = (
     EXIT_CODES_HELP
@@ -46,13 +46,10 @@ class PollInterval(click.ParamType):
     def convert(self, value, param, ctx):
         if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
             return None
-        if isinstance(value, (int, float)):
+        try:
             seconds = float(value)
-        else:
-            try:
-                seconds = float(value)
-            except ValueError:
-                self.fail(f"{value!r} is neither 'auto' nor a number of seconds", param, ctx)
+        except ValueError:
+            self.fail(f"{value!r} is neither 'auto' nor a number of seconds", param, ctx)
         if not 0.01 <= seconds <= 600:
             self.fail(f"{seconds:g} s is outside 0.01 .. 600", param, ctx)
         return seconds
@@ -63,7 +60,7 @@ def _polling_options(f):
         "--max-retries",
         type=click.IntRange(0, 20),
         metavar="N",
-        default=5,
+        default=MAX_RETRIES,
         show_default=True,
         help="Retries per HTTP call (GETs; the POST only when no run can have been created).",
     )(f)
@@ -84,7 +81,7 @@ def _polling_options(f):
     f = click.option(
         "--timeout",
         type=click.FloatRange(0.0, min_open=True),
-        default=600.0,
+        default=DEFAULT_RUN_TIMEOUT,
         show_default=True,
         metavar="SECONDS",
         help="Stop waiting after this long; the run goes on and `maestro runs attach ID` resumes it.",
@@ -101,8 +98,13 @@ def _polling_options(f):
 @click.option("--local", is_flag=True, help="Run on the built-in local server (a simulation: no key, no cost).")
 @click.option("--base-url", metavar="URL", help="The API's base URL, e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`.")
 @_polling_options
-@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), metavar="N", default=DEFAULT_JOBS, show_default=True, help="Runs at once when given several specs.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write what --json prints to this file.")
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_CONCURRENCY), metavar="N", default=DEFAULT_JOBS, show_default=True, help="Runs at once when given several specs.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Also write what --json prints to this file (for one run that never got a Run object: its spec, status and error).",
+)
 @click.option("--cache", is_flag=True, help="Reuse the recorded response of an identical completed request instead of running it again.")
 @output_format_option
 def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format):
@@ -115,21 +117,16 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
 
     Every run is recorded before anything is printed: see `maestro runs list`.
     """
-    from ..runtime import errors as E
-
     vars = get_vars(var_args, var_files)
-    try:
-        target_url, key = resolve_target(local, base_url)
-    except E.RuntimeFailure as e:
-        raise _fail(e) from None
+    target_url, key = resolve_target(local, base_url)
     if output and not Path(output).resolve().parent.is_dir():
         raise fail(f"cannot write {output}: no such directory")
 
     jobs_list = _compile_all(paths, vars, output_format)
     if min_score is not None:
         for job in jobs_list:
-            if "requirements_result" not in (job.request.get("include") or ()):
-                raise fail(f"{job.spec}: --min-score needs the run's score: add 'include requirements_result' to the spec")
+            if L.INCLUDE_REQUIREMENTS_RESULT not in (job.request.get("include") or ()):
+                raise fail(f"{job.spec}: --min-score needs the run's score: add 'include {L.INCLUDE_REQUIREMENTS_RESULT}' to the spec")
 
     settings_kwargs = dict(
         api_key=key,
@@ -140,33 +137,60 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
         use_cache=cache,
     )
     if local:
-        from ..server.config import ServerConfig
-        from ..server.embedded import LocalServer
-
-        with LocalServer(ServerConfig()) as server:
+        server = start_local_server()
+        try:
             code = _run_jobs(jobs_list, server.base_url, settings_kwargs, local=True, jobs=jobs, as_json=as_json, output=output)
+        finally:
+            server.stop()
     else:
         code = _run_jobs(jobs_list, target_url, settings_kwargs, local=False, jobs=jobs, as_json=as_json, output=output)
     raise SystemExit(code)
 
 
+def start_local_server():
+    """The built-in local server, started (the caller stops it); a one-line error if it cannot start."""
+    from ..server.config import ServerConfig
+    from ..server.embedded import LocalServer, ServerStartError
+
+    try:
+        return LocalServer(ServerConfig()).start()
+    except ServerStartError as e:
+        raise fail(str(e)) from None
+
+
 def resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
-    """(base URL, key), or a UsageFailure: the rules of docs/runtime.md#keys."""
+    """(base URL, key) for `run` and `watch`: the rules of docs/runtime.md#keys.
+    Exits with a one-line error when they cannot work."""
     from ..runtime import errors as E
-    from ..compiler.endpoint import is_loopback
     from ..runtime.client import check_base_url
 
-    key = os.environ.get(KEY_ENV) or None
-    if local and base_url:
-        raise E.UsageFailure("--local and --base-url name two servers; pick one")
-    if local:
-        return None, None  # the embedded server needs no key and gets none
-    url = check_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
-    import httpx
+    try:
+        if local and base_url:
+            raise E.UsageFailure("--local and --base-url name two servers; pick one")
+        if local:
+            return None, None  # the embedded server needs no key and gets none
+        url = check_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
+        return url, resolve_key(url, url_given=base_url is not None)
+    except E.RuntimeFailure as e:
+        raise fail_runtime(e) from None
 
-    if key is None and base_url is None and not is_loopback(httpx.URL(url).host):
-        raise E.MissingKey()
-    return url, key
+
+def resolve_key(url: str, *, url_given: bool, resuming: bool = False) -> str | None:
+    """The API key from the environment, or MissingKey when the run surely needs one.
+
+    No key is fine for a loopback server (`maestro serve`), and for a URL given
+    with --base-url (the server there decides). `resuming` (runs attach) words
+    the error without suggesting --local, which cannot resume a run.
+    """
+    from urllib.parse import urlsplit
+
+    from ..compiler.endpoint import is_loopback
+    from ..runtime import errors as E
+
+    key = os.environ.get(KEY_ENV) or None
+    if key is None and not url_given and not is_loopback(urlsplit(url).hostname or ""):
+        raise E.MissingKey(url if resuming else None)
+    return key
 
 
 def _compile_all(paths, vars, output_format):
@@ -196,6 +220,8 @@ def _compile_all(paths, vars, output_format):
 
 def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, output) -> int:
     import asyncio
+
+    from rich.text import Text
 
     from ..runtime import render
     from ..runtime.batch import Tracker, batch_exit_code, run_batch
@@ -231,7 +257,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
 
     for o in outcomes:
         if o.cached_from:
-            err.print(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)", highlight=False)
+            render.print_line(err, Text(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)"))
     payload = _json_payload(outcomes, single)
     if output is not None:
         try:
@@ -239,26 +265,22 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
         except OSError as e:
             render.print_error(err, f"cannot write {output}: {e.strerror or e}")
     if as_json:
-        if payload.strip() != "null":
-            click.echo(payload, nl=False)
+        click.echo(payload, nl=False)
     elif single:
         render.render_outcome(outcomes[0], out)
     else:
         render.print_table(out, render.summary_table(outcomes, out))
         out.print("details of a run: maestro runs show ID", style="dim", markup=False)
-    if single:
-        render.print_problems(outcomes[0], err)
-    else:
-        for o in outcomes:
-            for line_, hint in render.problems(o):
-                if o.error is not None and not line_.startswith("note: "):
-                    render.print_error(err, f"{o.spec}: {line_}")
+    for o in outcomes:
+        render.print_problems(o, err, prefix=None if single else o.spec)
     return batch_exit_code(outcomes)
 
 
 def _batch_progress(err, total):
     """A progress bar on a terminal; a plain line per finished run otherwise."""
     import contextlib
+
+    from rich.text import Text
 
     from ..runtime import render
 
@@ -267,7 +289,7 @@ def _batch_progress(err, total):
 
         def on_done(outcome):
             done["n"] += 1
-            err.print(render.finished_line(outcome, done["n"], total), highlight=False, markup=False)
+            render.print_line(err, Text(render.finished_line(outcome, done["n"], total)))
 
         return contextlib.nullcontext(), on_done
 
@@ -295,29 +317,37 @@ def _batch_progress(err, total):
 
 
 def _json_payload(outcomes, single: bool) -> str:
+    """What --json prints and -o writes (docs/runtime.md, Options): one run's Run
+    object; for several, or for one that never got a Run object (the server
+    was unreachable, refused the request), a summary per spec with the error."""
+
     def run_json(o):
         return o.run.model_dump(mode="json", exclude_unset=True) if o.run is not None else None
 
+    def summary(o):
+        return {
+            "spec": o.spec,
+            "run_id": o.run_id,
+            "status": o.status,
+            "exit_code": o.exit_code,
+            "error": o.verdict,
+            "run": run_json(o),
+        }
+
     if single:
-        data = run_json(outcomes[0])
+        data = run_json(outcomes[0]) if outcomes[0].run is not None else summary(outcomes[0])
     else:
-        data = [
-            {
-                "spec": o.spec,
-                "run_id": o.run_id,
-                "status": o.status,
-                "exit_code": o.exit_code,
-                "error": o.verdict,
-                "run": run_json(o),
-            }
-            for o in outcomes
-        ]
+        data = [summary(o) for o in outcomes]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _report_interrupt(tracker, err, local: bool, *, total: int) -> None:
+    from rich.text import Text
+
+    from ..runtime.render import print_line
+
     def say(text: str) -> None:
-        err.print(text, markup=False, highlight=False)
+        print_line(err, Text(text))
 
     left = tracker.in_flight()
     for event in left:
@@ -336,7 +366,8 @@ def _report_interrupt(tracker, err, local: bool, *, total: int) -> None:
         say("interrupted")
 
 
-def _fail(e) -> click.exceptions.Exit:
+def fail_runtime(e) -> click.exceptions.Exit:
+    """fail() for a runtime.errors.RuntimeFailure: its line, its hint, its exit code."""
     code = fail(str(e), e.exit_code)
     if e.hint:
         click.echo(f"  hint: {e.hint}", err=True)
@@ -395,6 +426,8 @@ def _summary(record) -> dict:
 def _find(ident: str):
     from ..runtime.store import RunStore
 
+    if not ident.strip():
+        raise fail("an empty ID matches no run; give a run id or record id (or a prefix) from `maestro runs list`")
     store = RunStore()
     found = store.find(ident)
     if found is None:
@@ -429,14 +462,12 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
     """Resume waiting for a run an interrupted or timed-out command left behind."""
     import asyncio
 
-    from ..compiler import limits as L
+    from ..compiler.wire import Run
     from ..runtime import errors as E
     from ..runtime import render
     from ..runtime.batch import Tracker
-    from ..runtime.outcome import RunOutcome, RunSettings
-    from ..compiler.wire import Run
-    from ..compiler.endpoint import is_loopback
     from ..runtime.client import check_base_url
+    from ..runtime.outcome import RunOutcome, RunSettings
     from ..runtime.poll import attach
 
     record = _find(ident)
@@ -461,15 +492,11 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
                 f"run {record.run_id} was on the built-in local server of an earlier `--local` command, which has stopped; "
                 "run the spec again"
             )
-        key = os.environ.get(KEY_ENV) or None
         try:
             url = check_base_url(base_url or record.base_url)
-            import httpx
-
-            if key is None and not base_url and not is_loopback(httpx.URL(url).host):
-                raise E.MissingKey(url)
+            key = resolve_key(url, url_given=bool(base_url), resuming=True)
         except E.RuntimeFailure as e:
-            raise _fail(e) from None
+            raise fail_runtime(e) from None
         settings = RunSettings(
             base_url=url, api_key=key, timeout=timeout, poll_interval=poll_interval, min_score=min_score, max_retries=max_retries
         )
@@ -482,9 +509,7 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
             _report_interrupt(tracker, err, False, total=1)
             raise SystemExit(EXIT_INTERRUPTED)
     if as_json:
-        payload = _json_payload([outcome], True)
-        if payload.strip() != "null":
-            click.echo(payload, nl=False)
+        click.echo(_json_payload([outcome], True), nl=False)
     else:
         render.render_outcome(outcome, out)
     render.print_problems(outcome, err)

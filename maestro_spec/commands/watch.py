@@ -9,8 +9,9 @@ import click
 
 from ..compiler.endpoint import DEFAULT_BASE_URL
 from ..exitcodes import EXIT_OK
+from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_RUN_TIMEOUT, DEFAULT_SETTLE
 from .common import fail, get_vars, var_options
-from .run import PollInterval
+from .run import PollInterval, resolve_target, start_local_server
 
 WATCH_EPILOG = """\b
 Runs cost money on AI21's cloud, so with --run a run is submitted only when
@@ -41,14 +42,14 @@ Environment:
 @click.option(
     "--max-runs",
     type=click.IntRange(0),
-    default=10,
+    default=DEFAULT_MAX_RUNS,
     show_default=True,
     help="At most this many runs per session; then diagnostics go on and runs stop.",
 )
 @click.option(
     "--settle",
     type=click.FloatRange(0.0, 60.0),
-    default=0.3,
+    default=DEFAULT_SETTLE,
     show_default=True,
     metavar="SECONDS",
     help="Submit a changed request only after it stayed the same this long (a burst of saves is one run).",
@@ -56,7 +57,7 @@ Environment:
 @click.option(
     "--timeout",
     type=click.FloatRange(0.0, min_open=True),
-    default=600.0,
+    default=DEFAULT_RUN_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="Stop waiting for one run after this long.",
@@ -84,26 +85,12 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
     if not run_:
         _watch(path, **options)
 
-    from ..runtime import errors as E
     from ..runtime.outcome import RunSettings
-    from .run import resolve_target
 
-    try:
-        url, key = resolve_target(local, base_url)
-    except E.RuntimeFailure as e:
-        code = fail(str(e), e.exit_code)
-        if e.hint:
-            click.echo(f"  hint: {e.hint}", err=True)
-        raise code from None
+    url, key = resolve_target(local, base_url)
     common = dict(api_key=key, timeout=timeout, poll_interval=poll_interval)
     if local:
-        from ..server.config import ServerConfig
-        from ..server.embedded import LocalServer, ServerStartError
-
-        try:
-            server = LocalServer(ServerConfig()).start()
-        except ServerStartError as e:
-            raise fail(str(e)) from None
+        server = start_local_server()
         try:
             settings = RunSettings(base_url=server.base_url, local=True, **common)
             _watch(path, run=True, settings=settings, target="the built-in local server", **options)

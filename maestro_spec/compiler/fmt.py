@@ -16,14 +16,13 @@ result is re-parsed and compared with the input before it is returned.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import textwrap
 from dataclasses import dataclass, field
 
 from lark import Token, Tree
 
-from ..grammar import GRAMMAR_PATH
+from ..grammar import get_parser
 from .diagnostics import Diagnostic
 from .parse import parse
 from .strings import dedent_long
@@ -56,7 +55,7 @@ def format_text(source: str) -> Formatted:
     errors = [d for d in parsed.diagnostics if d.is_error]
     if parsed.spec is None or errors:
         return Formatted(source, None, parsed.diagnostics)
-    tree = _token_parser().parse(source)
+    tree = get_parser(keep_all_tokens=True).parse(source)
     printer = _Printer(source, tree)
     text = printer.spec(tree)
     after = parse(text)
@@ -65,23 +64,6 @@ def format_text(source: str) -> Formatted:
     if _comment_texts(text) != [c.text for c in printer.comments]:
         raise FormatError("fmt would lose or reorder a comment; the file was left as it is")
     return Formatted(source, text)
-
-
-@functools.lru_cache(maxsize=None)
-def _token_parser():
-    """The spec grammar again, keeping keywords and punctuation in the tree:
-    comments are placed relative to every token, not only the named ones."""
-    from lark import Lark
-
-    return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        keep_all_tokens=True,
-        cache=True,
-    )
 
 
 def _shape(node):
@@ -98,7 +80,7 @@ def _shape(node):
 
 
 def _comment_texts(text: str) -> list[str]:
-    tree = _token_parser().parse(text)
+    tree = get_parser(keep_all_tokens=True).parse(text)
     found, end = [], 0
     for tok in _tokens(tree):
         found += [m.group(0).rstrip() for m in _COMMENT_RE.finditer(text, end, tok.start_pos)]

@@ -27,11 +27,13 @@ MAX_REQUIREMENTS = 10
 MAX_DESCRIPTION_WORDS = 128
 REQUIREMENT_FIELDS = ("name", "description", "is_mandatory")
 
-TOOL_TYPES = ("file_search", "web_search")
+FILE_SEARCH = "file_search"
+WEB_SEARCH = "web_search"
+TOOL_TYPES = (FILE_SEARCH, WEB_SEARCH)
 # Which resource fields each tool takes (tool_resources.<type>.<field>: [str]).
 TOOL_RESOURCE_FIELDS = {
-    "file_search": ("labels", "file_ids"),
-    "web_search": ("urls",),
+    FILE_SEARCH: ("labels", "file_ids"),
+    WEB_SEARCH: ("urls",),
 }
 
 FIRST_PARTY_MODELS = ("jamba-large", "jamba-mini")
@@ -42,7 +44,9 @@ MAX_MODELS = 1
 BUDGETS = ("low", "medium", "high")
 DEFAULT_BUDGET = "low"
 
-INCLUDE_FIELDS = ("data_sources", "requirements_result")
+INCLUDE_DATA_SOURCES = "data_sources"
+INCLUDE_REQUIREMENTS_RESULT = "requirements_result"
+INCLUDE_FIELDS = (INCLUDE_DATA_SOURCES, INCLUDE_REQUIREMENTS_RESULT)
 
 LANGUAGES = (
     "arabic",
@@ -57,8 +61,12 @@ LANGUAGES = (
 )
 DEFAULT_LANGUAGE = "english"
 
-RUN_STATUSES = ("in_progress", "completed", "failed", "requires_action")
-TERMINAL_STATUSES = frozenset({"completed", "failed", "requires_action"})
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+FAILED = "failed"
+REQUIRES_ACTION = "requires_action"
+RUN_STATUSES = (IN_PROGRESS, COMPLETED, FAILED, REQUIRES_ACTION)
+TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, REQUIRES_ACTION})
 
 # The four accepted URL-prefix forms: https://example.com, example.com,
 # example.com/page, sub.example.com. A host of dotted labels with an

@@ -316,7 +316,7 @@ def _include(c: _Checker, value, has_tools: bool, has_requirements: bool) -> Non
         if item in seen:
             c.add("W243", path, f"{item} is included twice")
         seen.add(item)
-        if item == "data_sources" and not has_tools:
+        if item == L.INCLUDE_DATA_SOURCES and not has_tools:
             c.add("W244", path, "data_sources lists what tools found, but no tool is enabled: it will be empty", "add a tool, or drop data_sources")
-        if item == "requirements_result" and not has_requirements:
+        if item == L.INCLUDE_REQUIREMENTS_RESULT and not has_requirements:
             c.add("W245", path, "requirements_result scores requirements, but there are none", "add a requirement, or drop requirements_result")

@@ -9,10 +9,19 @@ GRAMMAR_PATH = Path(__file__).with_name("maestro.lark")
 JSON_GRAMMAR_PATH = Path(__file__).with_name("json.lark")
 
 
+def get_parser(*, keep_all_tokens: bool = False):
+    """The spec parser, built once per process and option; Lark's on-disk
+    cache spares later processes the LALR table construction (keyed by
+    grammar, options and Lark version).
+
+    keep_all_tokens=True keeps keywords and punctuation in the tree (fmt
+    places comments relative to every token, not only the named ones).
+    """
+    return _spec_parser(bool(keep_all_tokens))
+
+
 @functools.lru_cache(maxsize=None)
-def get_parser():
-    """Build the parser once per process; Lark's on-disk cache spares later
-    processes the LALR table construction (keyed by grammar and Lark version)."""
+def _spec_parser(keep_all_tokens: bool):
     from lark import Lark
 
     return Lark(
@@ -21,6 +30,7 @@ def get_parser():
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
+        keep_all_tokens=keep_all_tokens,
         cache=True,
     )
 

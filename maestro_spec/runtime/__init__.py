@@ -10,16 +10,35 @@ watch mode use it):
     print(outcome_text(outcome))          # or render_outcome(outcome, console)
     raise SystemExit(outcome.exit_code)   # 0, 3 or 4, as `maestro run`
 
-Modules: policy (retry and poll rules, pure), errors (typed failures),
+Modules: defaults (the numbers --help shows), policy (retry and poll rules, pure), errors (typed failures),
 client (HTTP), store (run records), poll (execute/attach), render (rich
 output), batch (many runs), outcome (the data passed between them).
 """
 
 from __future__ import annotations
 
-from .errors import RuntimeFailure
-from .outcome import RunOutcome, RunSettings, StatusEvent
-from .poll import attach, execute
-from .render import outcome_text, render_outcome
+import importlib
+
+# Loaded on first use, so that importing a light submodule (defaults) does
+# not pull in httpx, rich and pydantic with the rest.
+_EXPORTS = {
+    "RunOutcome": "outcome",
+    "RunSettings": "outcome",
+    "StatusEvent": "outcome",
+    "RuntimeFailure": "errors",
+    "attach": "poll",
+    "execute": "poll",
+    "outcome_text": "render",
+    "render_outcome": "render",
+}
 
 __all__ = ["RunOutcome", "RunSettings", "RuntimeFailure", "StatusEvent", "attach", "execute", "outcome_text", "render_outcome"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

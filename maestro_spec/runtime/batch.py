@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
+from .defaults import MAX_CONCURRENCY
 from .errors import RuntimeFailure
 from .outcome import DONE, RunOutcome, RunSettings, StatusEvent
 from .poll import execute, make_client, make_store
 
-MAX_CONCURRENCY = 256
 # Connections shared by all runs of a batch. Polls are short requests, so a
 # few connections serve many runs; and httpcore's pool scans every connection
 # for every request, so a pool as large as -j 64 costs more CPU than it saves

@@ -28,6 +28,7 @@ from ..compiler.endpoint import RUNS_PATH
 from ..compiler.wire import Run
 from . import errors as E
 from . import policy as P
+from .defaults import MAX_RETRIES
 
 _DETAIL_CHARS = 300
 
@@ -69,7 +70,7 @@ class MaestroClient:
         base_url: str,
         api_key: str | None = None,
         *,
-        max_retries: int = P.MAX_RETRIES,
+        max_retries: int = MAX_RETRIES,
         initial_retry_delay: float = P.INITIAL_RETRY_DELAY,
         max_retry_delay: float = P.MAX_RETRY_DELAY,
         connect_timeout: float = P.DEFAULT_CONNECT_TIMEOUT,

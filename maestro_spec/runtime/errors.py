@@ -181,7 +181,3 @@ class Interrupted(RuntimeFailure):
         else:
             super().__init__("interrupted before the server answered; a run may or may not have been created")
         self.run_id = run_id
-
-
-class CannotAttach(UsageFailure):
-    pass

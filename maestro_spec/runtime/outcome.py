@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exitcodes import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
+from ..compiler.limits import COMPLETED, FAILED, REQUIRES_ACTION
 from ..compiler.wire import Run
 from . import policy as P
+from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
 from .errors import RuntimeFailure
 from .store import LOCAL_TARGET, RunRecord
 
@@ -20,9 +22,9 @@ class RunSettings:
     base_url: str
     api_key: str | None = field(default=None, repr=False)
     local: bool = False  # the embedded server: records say "local", not its port
-    timeout: float = P.DEFAULT_RUN_TIMEOUT
+    timeout: float = DEFAULT_RUN_TIMEOUT
     poll_interval: float | None = None  # None: the adaptive schedule of policy.poll_delay
-    max_retries: int = P.MAX_RETRIES
+    max_retries: int = MAX_RETRIES
     initial_retry_delay: float = P.INITIAL_RETRY_DELAY
     read_timeout: float = P.DEFAULT_READ_TIMEOUT
     connect_timeout: float = P.DEFAULT_CONNECT_TIMEOUT
@@ -111,12 +113,12 @@ def judge(outcome: RunOutcome) -> tuple[int, str | None]:
     run = outcome.run
     if run is None:  # pragma: no cover - an outcome always has one or the other
         return EXIT_RUN_FAILED, "no run"
-    if run.status == "failed":
+    if run.status == FAILED:
         why = run.error.message if run.error else "no reason given"
         return EXIT_RUN_FAILED, f"run {run.id} failed: {why}"
-    if run.status == "requires_action":
+    if run.status == REQUIRES_ACTION:
         return EXIT_RUN_FAILED, f"run {run.id} stopped with status requires_action: it needs input this command cannot give"
-    if run.status != "completed":
+    if run.status != COMPLETED:
         return EXIT_RUN_FAILED, f"run {run.id} is still {run.status}"
     unmet = unmet_mandatory(run)
     if unmet:

@@ -10,7 +10,7 @@ Retries (see docs/runtime.md):
   429 or 503 (it refused before doing anything). A dropped connection, a read
   timeout, a 500/502/504 after the body was sent are NOT retried: the run may
   exist, and a duplicate costs money.
-- at most MAX_RETRIES retries, or MAX_REFUSED_RETRIES when the connection is
+- at most MAX_RETRIES retries (defaults.py, as --help shows it), or MAX_REFUSED_RETRIES when the connection is
   refused (nothing listening is usually a wrong URL, not a restart);
 - the wait is exponential (0.5 s, 1 s, 2 s, 4 s, 8 s), less up to 25 % jitter
   so that many clients do not retry in step; a server's Retry-After wins when
@@ -31,7 +31,6 @@ import httpx
 
 # ---------------------------------------------------------------- retries
 
-MAX_RETRIES = 5  # retries after the first attempt, per HTTP call
 # A refused connection means nothing listens there (a dead server, a wrong
 # URL) far more often than a server mid-restart: a few quick retries cover
 # the restart without making a user wait ~15 s to hear the URL is wrong.
@@ -67,7 +66,6 @@ POLL_STEADY_DELAY = 1.0  # ... up to the SDK's 1 s, held from 2 s to 10 s of age
 POLL_GROWTH = 0.1  # from 10 s, wait a tenth of the run's age ...
 POLL_MAX_DELAY = 5.0  # ... but never more than this (reached at 50 s)
 
-DEFAULT_RUN_TIMEOUT = 600.0  # seconds a command waits for one run to end
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
 

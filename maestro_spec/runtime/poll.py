@@ -32,7 +32,9 @@ from .store import ERROR, UNKNOWN, RunRecord, RunStore, StoreError, now_iso
 
 OnStatus = Callable[[StatusEvent], None]
 
-# Failures while polling that end the wait but not the run: it may still finish.
+# Failures while polling that retrying or `maestro runs attach` cannot help
+# (the run is not there, the key is refused, the setup is wrong): reported as
+# they are. Any other failure is wrapped in LostContact, whose hint says to attach.
 _POLL_TERMINAL = (E.RunNotFound, E.AuthRejected, E.UsageFailure)
 
 

@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..compiler.limits import TERMINAL_STATUSES
+from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, TERMINAL_STATUSES
 from ..compiler.wire import Run
 from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent, judge, unmet_mandatory
 from .store import RunRecord
@@ -160,7 +160,7 @@ def render_outcome(outcome: RunOutcome, console: Console) -> None:
     Problems (the error or the verdict) are not printed here; see problems().
     """
     run = outcome.run
-    if run is not None and run.status == "completed":
+    if run is not None and run.status == COMPLETED:
         text = result_text(run)
         if text:
             # soft_wrap: the terminal folds long lines; no newline is added to the text
@@ -185,7 +185,7 @@ def render_outcome(outcome: RunOutcome, console: Console) -> None:
             console.print(Text("data sources", style="bold"))
             print_table(console, sources)
             console.print()
-    elif run is not None and run.status == "failed" and run.error is not None:
+    elif run is not None and run.status == FAILED and run.error is not None:
         console.print(Text(f"the run failed: {run.error.message}"))
     console.print(footer(outcome))
 
@@ -207,18 +207,28 @@ def problems(outcome: RunOutcome) -> list[tuple[str, str | None]]:
     return out
 
 
+def print_line(err: Console, text: Text) -> None:
+    """One message line. Piped, it is never folded: a log reader or grep sees
+    it whole (ids, URLs and `maestro runs attach ID` included); on a terminal
+    rich wraps it at word boundaries."""
+    err.print(text, soft_wrap=not err.is_terminal)
+
+
 def print_error(err: Console, line: str, hint: str | None = None) -> None:
-    err.print(Text.assemble(("error: ", "bold red"), line))
+    print_line(err, Text.assemble(("error: ", "bold red"), line))
     if hint:
-        err.print(Text(f"  hint: {hint}"))
+        print_line(err, Text(f"  hint: {hint}"))
 
 
-def print_problems(outcome: RunOutcome, err: Console) -> None:
+def print_problems(outcome: RunOutcome, err: Console, *, prefix: str | None = None) -> None:
+    """The outcome's problems, one line each (and its hint); with `prefix`
+    (the spec, when several ran) each line names it."""
+    lead = f"{prefix}: " if prefix else ""
     for line, hint in problems(outcome):
         if line.startswith("note: "):
-            err.print(Text(line, style="dim"))
+            print_line(err, Text(f"note: {lead}{line[len('note: '):]}", style="dim"))
         else:
-            print_error(err, line, hint)
+            print_error(err, lead + line, hint)
 
 
 def outcome_text(outcome: RunOutcome, *, width: int = 100, problems_too: bool = True) -> str:
@@ -358,15 +368,22 @@ def records_table(records: Iterable[RunRecord], console: Console) -> Table:
     return table
 
 
+_STATUS_STYLES = {COMPLETED: "green", FAILED: "red", REQUIRES_ACTION: "yellow", IN_PROGRESS: "cyan"}
+
+
 def _status_style(status: str) -> str:
-    return {"completed": "green", "failed": "red", "requires_action": "yellow", "in_progress": "cyan"}.get(status, "red")
+    return _STATUS_STYLES.get(status, "red")
 
 
 def finished_line(outcome: RunOutcome, done: int, total: int) -> str:
-    """A plain progress line per finished run, for logs when stderr is not a terminal."""
-    tail = f": {outcome.verdict}" if outcome.verdict else ""
+    """A plain progress line per finished run, for logs when stderr is not a terminal.
+
+    Why a run is not ok is not repeated here: print_problems says it once,
+    with its hint, after the batch.
+    """
     run = f" (run {outcome.run_id})" if outcome.run_id else ""
-    return f"[{done}/{total}] {outcome.spec or '-'}: {outcome.status} in {_fmt_seconds(outcome.elapsed)}{run}{tail}"
+    code = f", exit {outcome.exit_code}" if outcome.exit_code else ""
+    return f"[{done}/{total}] {outcome.spec or '-'}: {outcome.status} in {_fmt_seconds(outcome.elapsed)}{run}{code}"
 
 
 __all__ = [
@@ -377,6 +394,7 @@ __all__ = [
     "make_console",
     "outcome_text",
     "print_error",
+    "print_line",
     "print_problems",
     "print_table",
     "records_table",

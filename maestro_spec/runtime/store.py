@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..compiler.limits import COMPLETED
 from .errors import UsageFailure, redact
 
 STORE_ENV = "MAESTRO_HOME"
@@ -132,7 +133,7 @@ class RunStore:
         record.updated_at = now_iso()
         text = redact(json.dumps(asdict(record), indent=2, ensure_ascii=False) + "\n", *self._secrets)
         self._write(self.runs_dir / f"{record.id}.json", text)
-        if record.status == "completed":
+        if record.status == COMPLETED:
             self._write(self.cache_dir / cache_key(record.request, record.target), record.id + "\n")
 
     def _write(self, path: Path, text: str) -> None:
@@ -171,15 +172,23 @@ class RunStore:
         """The record with this local id or run id, or a unique prefix of one.
 
         Several matches come back as a list (the caller says it is ambiguous).
+        An empty or blank id matches nothing (as a prefix it would match all).
         """
         ident = ident.strip()
-        if ident and "/" not in ident and "\\" not in ident:
+        if not ident:
+            return None
+        if "/" not in ident and "\\" not in ident:
             exact = self._read(self.runs_dir / f"{ident}.json")
             if exact is not None:
                 return exact
-        matches = [r for r in self.list() if r.run_id == ident]
-        if not matches:
-            matches = [r for r in self.list() if r.id.startswith(ident) or (r.run_id or "").startswith(ident)]
+        # One pass over the records: a whole run id wins over prefixes.
+        whole, prefixed = [], []
+        for r in self.list():
+            if r.run_id == ident:
+                whole.append(r)
+            elif r.id.startswith(ident) or (r.run_id or "").startswith(ident):
+                prefixed.append(r)
+        matches = whole or prefixed
         if len(matches) == 1:
             return matches[0]
         return matches or None
@@ -192,7 +201,7 @@ class RunStore:
         except OSError:
             return None
         record = self._read(self.runs_dir / f"{record_id}.json")
-        if record is None or record.status != "completed" or record.response is None:
+        if record is None or record.status != COMPLETED or record.response is None:
             return None
         if record.target != target or record.request_hash != canonical_hash(request):
             return None

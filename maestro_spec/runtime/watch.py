@@ -40,18 +40,16 @@ from pathlib import Path
 from ..compiler.sources import InputFileError, compile_path
 from ..compiler.diagnostics import Diagnostic, count_errors
 from ..compiler.params import load_vars
+from .defaults import DEFAULT_MAX_RUNS, DEFAULT_SETTLE
 from .watchrun import Runner
 from .watchview import LogView, TerminalView, View
 
-DEFAULT_MAX_RUNS = 10
 # watchfiles collects events until none arrives for one step; a save is seen
 # 1-2 steps after it happens. 10 ms keeps save-to-diagnostics well under 50 ms
 # and costs under 1 % of a core while idle (benchmarks/watch.py measures it).
 STEP_MS = 10
 # ... but while events keep coming, a batch is cut after this long.
 DEBOUNCE_MS = 400
-# Seconds a changed request must stay unchanged before it is submitted.
-DEFAULT_SETTLE = 0.3
 # How often the watcher wakes without events to check that the watched
 # directories are still the same ones (a directory deleted and re-created).
 RECHECK_MS = 1000

@@ -73,8 +73,8 @@ def simulate(body: dict, unmet_rate: float = 0.0) -> Answer:
     include = set(body.get("include") or ())
     tools = [t["type"] for t in body.get("tools") or ()]
     requirements = body.get("requirements") or []
-    req_result = _requirements_result(key, requirements, unmet_rate) if "requirements_result" in include and requirements else None
-    sources = _data_sources(key, body, tools) if "data_sources" in include and tools else None
+    req_result = _requirements_result(key, requirements, unmet_rate) if L.INCLUDE_REQUIREMENTS_RESULT in include and requirements else None
+    sources = _data_sources(key, body, tools) if L.INCLUDE_DATA_SOURCES in include and tools else None
     return Answer(_result_text(body, tools, requirements), req_result, sources)
 
 
@@ -157,8 +157,8 @@ def _data_sources(key: bytes, body: dict, tools: list[str]) -> dict:
     topic = instruction(body)
     short_topic = topic if len(topic) <= 80 else topic[:77].rstrip() + "..."
     out: dict = {}
-    if "web_search" in tools:
-        urls = (resources.get("web_search") or {}).get("urls") or list(_FALLBACK_SITES)
+    if L.WEB_SEARCH in tools:
+        urls = (resources.get(L.WEB_SEARCH) or {}).get("urls") or list(_FALLBACK_SITES)
         entries = []
         for i in range(_DATA_SOURCE_COUNT):
             base = urls[i % len(urls)]
@@ -170,9 +170,9 @@ def _data_sources(key: bytes, body: dict, tools: list[str]) -> dict:
                     "score": _source_score(key, "web", i),
                 }
             )
-        out["web_search"] = entries
-    if "file_search" in tools:
-        fs = resources.get("file_search") or {}
+        out[L.WEB_SEARCH] = entries
+    if L.FILE_SEARCH in tools:
+        fs = resources.get(L.FILE_SEARCH) or {}
         file_ids = fs.get("file_ids") or [_fake_file_id(key, i) for i in range(_DATA_SOURCE_COUNT)]
         label = "-".join(fs.get("labels") or ()) or "document"
         entries = []
@@ -186,7 +186,7 @@ def _data_sources(key: bytes, body: dict, tools: list[str]) -> dict:
                     "order": i + 1,
                 }
             )
-        out["file_search"] = entries
+        out[L.FILE_SEARCH] = entries
     return out
 
 

@@ -1,0 +1,17 @@
+"""The runtime's defaults that the command line shows in --help.
+
+Standard library only, and nothing else imported: `maestro run --help` and
+`maestro watch --help` read these without loading httpx, rich or pydantic.
+The modules that use them (policy, batch, watch) import them from here.
+"""
+
+from __future__ import annotations
+
+MAX_RETRIES = 5  # retries after the first attempt, per HTTP call (policy.py)
+DEFAULT_RUN_TIMEOUT = 600.0  # seconds a command waits for one run to end
+MAX_CONCURRENCY = 256  # runs at once in a batch, at most (batch.py)
+
+# Watch mode (watch.py): runs per session, and seconds a changed request
+# must stay unchanged before it is submitted (a burst of saves is one run).
+DEFAULT_MAX_RUNS = 10
+DEFAULT_SETTLE = 0.3
