@@ -195,8 +195,7 @@ def _placed(found: list[Diagnostic], emitted: Emitted, spec: ast.Spec) -> list[D
             # A {{param}} without a value (check lints before values exist)
             # is not the value's final form; compile judges the filled text.
             continue
-        related = tuple(Related(r.message, emitted.span_for(r.path), r.path) for r in d.related)
-        d = Diagnostic(d.code, d.message, emitted.span_for(d.path), d.hint, d.path, related)
+        d = emitted.place(d)
         if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Str) and not d.hint:
             # Quoting declares a bring-your-own-key ID; only a near miss of
             # one of AI21's names is worth a warning.

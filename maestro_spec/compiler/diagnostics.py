@@ -25,6 +25,22 @@ class Span:
     end_pos: int = 0
 
 
+def span_of(node) -> Span:
+    """The span of a Lark token, or of a tree node's meta."""
+    return Span(node.line, node.column, node.end_line, node.end_column, node.start_pos, node.end_pos)
+
+
+def span_at(text: str, pos: int, length: int = 1) -> Span:
+    """A span of `length` characters from offset `pos`, kept on its line."""
+    pos = max(0, min(pos, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    end = min(pos + max(length, 1), len(text)) if text else 0
+    if "\n" in text[pos:end]:
+        end = pos + text[pos:end].index("\n")
+    return Span(line, col, line, col + max(end - pos, 1), pos, max(end, pos + 1))
+
+
 @dataclass(frozen=True, slots=True)
 class Related:
     message: str

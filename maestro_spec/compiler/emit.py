@@ -8,10 +8,10 @@ finding back to the text that produced it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import ast
-from .diagnostics import JsonPath, Span
+from .diagnostics import Diagnostic, JsonPath, Span
 from .strings import substitute
 
 
@@ -19,6 +19,11 @@ from .strings import substitute
 class Emitted:
     request: dict
     spans: dict[JsonPath, Span] = field(default_factory=dict)
+
+    def place(self, d: Diagnostic) -> Diagnostic:
+        """A finding from rules.py, with the spans of its path and related paths."""
+        related = tuple(replace(r, span=self.span_for(r.path)) for r in d.related)
+        return replace(d, span=self.span_for(d.path), related=related)
 
     def span_for(self, path: JsonPath | None) -> Span | None:
         """The span of the nearest enclosing path that the spec produced."""

@@ -5,19 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-from lark import Token, Tree
+from lark import Tree
 from lark.exceptions import LarkError
 
 from ..grammar import get_json_parser
 from .check import Compiled
-from .diagnostics import Diagnostic, JsonPath, Related, Span, sort_key
+from .diagnostics import Diagnostic, JsonPath, Span, sort_key, span_at, span_of
 from .emit import Emitted
 from .rules import check_request
-
-
-def _span(node) -> Span:
-    m = node if isinstance(node, Token) else node.meta
-    return Span(m.line, m.column, m.end_line, m.end_column, m.start_pos, m.end_pos)
 
 
 def _locate(text: str) -> dict[JsonPath, Span]:
@@ -29,7 +24,7 @@ def _locate(text: str) -> dict[JsonPath, Span]:
         return spans
 
     def walk(node, path: JsonPath) -> None:
-        spans[path] = _span(node)
+        spans[path] = span_of(node.meta if isinstance(node, Tree) else node)
         if not isinstance(node, Tree):
             return
         if node.data == "array":
@@ -74,9 +69,7 @@ def _not_json(word: str):
 
 
 def _invalid(text: str, at: int, message: str, hint: str) -> Compiled:
-    line = text.count("\n", 0, at) + 1
-    col = at - (text.rfind("\n", 0, at) + 1) + 1
-    return Compiled(None, [Diagnostic("E005", message, Span(line, col, line, col + 1, at, at + 1), hint)])
+    return Compiled(None, [Diagnostic("E005", message, span_at(text, at), hint)])
 
 
 def check_json_text(text: str) -> Compiled:
@@ -95,9 +88,5 @@ def check_json_text(text: str) -> Compiled:
         message = "invalid JSON: this string has half of a \\uD800-\\uDFFF surrogate pair, which is not text"
         return _invalid(text, at, message, "write the whole pair (\\ud83d\\ude00) or the character itself")
     located = Emitted(body, _locate(text))
-    diagnostics = []
-    for d in check_request(body):
-        related = tuple(Related(r.message, located.span_for(r.path), r.path) for r in d.related)
-        diagnostics.append(Diagnostic(d.code, d.message, located.span_for(d.path), d.hint, d.path, related))
-    diagnostics.sort(key=sort_key)
+    diagnostics = sorted((located.place(d) for d in check_request(body)), key=sort_key)
     return Compiled(body, diagnostics)

@@ -10,7 +10,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from ..grammar import get_parser
 from . import ast
-from .diagnostics import Diagnostic, Span
+from .diagnostics import Diagnostic, span_at, span_of
 from .strings import PLACEHOLDER_RE, BadEscape, dedent_long, offset_span, unescape
 from .suggest import did_you_mean
 
@@ -48,16 +48,6 @@ class ParseResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _span(meta_or_token) -> Span:
-    m = meta_or_token
-    return Span(m.line, m.column, m.end_line, m.end_column, m.start_pos, m.end_pos)
-
-
-class _SyntaxFailure(Exception):
-    def __init__(self, diagnostic: Diagnostic):
-        self.diagnostic = diagnostic
-
-
 def _bad_escape_offset(body: str) -> int:
     try:
         unescape(body)
@@ -74,7 +64,7 @@ class _ToAST(Transformer):
         self.diagnostics: list[Diagnostic] = []
 
     def NAME(self, tok: Token) -> ast.Name:
-        return ast.Name(str(tok), _span(tok))
+        return ast.Name(str(tok), span_of(tok))
 
     def STRING(self, tok: Token) -> ast.Str:
         return self._str(tok, str(tok)[1:-1], quote=1, triple=False)
@@ -83,7 +73,7 @@ class _ToAST(Transformer):
         return self._str(tok, str(tok)[3:-3], quote=3, triple=True)
 
     def _str(self, tok: Token, body: str, quote: int, triple: bool) -> ast.Str:
-        span = _span(tok)
+        span = span_of(tok)
         raw = str(tok)
         try:
             value = unescape(dedent_long(body) if triple else body)
@@ -110,61 +100,59 @@ class _ToAST(Transformer):
         )
         return ast.Str(value, span, triple, placeholders)
 
-    LONG_STRING.__name__ = "LONG_STRING"
-
     def string(self, children):
         return children[0]
 
     @v_args(meta=True)
     def list(self, meta, children):
-        return ast.StrList(tuple(c for c in children if c is not None), _span(meta))
+        return ast.StrList(tuple(c for c in children if c is not None), span_of(meta))
 
     @v_args(meta=True)
     def message(self, meta, children):
-        return ast.Message(children[0], children[1], _span(meta))
+        return ast.Message(children[0], children[1], span_of(meta))
 
     def messages(self, children):
         return tuple(children)
 
     @v_args(meta=True)
     def input_stmt(self, meta, children):
-        return ast.Input(children[0], _span(meta))
+        return ast.Input(children[0], span_of(meta))
 
     @v_args(meta=True)
     def requirement_stmt(self, meta, children):
         name, mandatory, description = children
-        return ast.Requirement(name, description, _span(mandatory) if mandatory else None, _span(meta))
+        return ast.Requirement(name, description, span_of(mandatory) if mandatory else None, span_of(meta))
 
     @v_args(meta=True)
     def tool_field(self, meta, children):
-        return ast.ToolField(children[0], children[1], _span(meta))
+        return ast.ToolField(children[0], children[1], span_of(meta))
 
     def tool_body(self, children):
         return tuple(children)
 
     @v_args(meta=True)
     def tool_stmt(self, meta, children):
-        return ast.Tool(children[0], children[1] or (), _span(meta))
+        return ast.Tool(children[0], children[1] or (), span_of(meta))
 
     @v_args(meta=True)
     def model_stmt(self, meta, children):
-        return ast.Model(tuple(children), _span(meta))
+        return ast.Model(tuple(children), span_of(meta))
 
     @v_args(meta=True)
     def budget_stmt(self, meta, children):
-        return ast.Budget(children[0], _span(meta))
+        return ast.Budget(children[0], span_of(meta))
 
     @v_args(meta=True)
     def include_stmt(self, meta, children):
-        return ast.Include(tuple(children), _span(meta))
+        return ast.Include(tuple(children), span_of(meta))
 
     @v_args(meta=True)
     def language_stmt(self, meta, children):
-        return ast.Language(children[0], _span(meta))
+        return ast.Language(children[0], span_of(meta))
 
     @v_args(meta=True)
     def param_stmt(self, meta, children):
-        return ast.Param(children[0], children[1], _span(meta))
+        return ast.Param(children[0], children[1], span_of(meta))
 
     def start(self, children):
         return ast.Spec(tuple(children))
@@ -189,16 +177,6 @@ def parse(text: str) -> ParseResult:
 # ------------------------------------------------------------ syntax errors
 
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-
-
-def _pos_span(text: str, pos: int, length: int = 1) -> Span:
-    pos = max(0, min(pos, len(text)))
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    end = min(pos + max(length, 1), len(text)) if text else 0
-    if "\n" in text[pos:end]:
-        end = pos + text[pos:end].index("\n")
-    return Span(line, col, line, col + max(end - pos, 1), pos, max(end, pos + 1))
 
 
 def _shown(tok: Token) -> str:
@@ -245,7 +223,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E002",
             'unterminated string: this """ has no closing """',
-            _pos_span(text, opener, 3),
+            span_at(text, opener, 3),
             hint='close the text with """',
         )
 
@@ -261,7 +239,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E002",
             "unterminated string: a \"...\" string must close on the same line",
-            _pos_span(text, pos, end - pos),
+            span_at(text, pos, end - pos),
             hint='close it with ", or use """triple quotes""" for text over several lines',
         )
 
@@ -269,7 +247,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E001",
             f"'mandatory' is out of place{after}",
-            _pos_span(text, pos, len(str(token))),
+            span_at(text, pos, len(str(token))),
             hint="write 'mandatory' between the requirement's name and its description",
         )
 
@@ -278,7 +256,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E001",
             f"unexpected character {_found_text(text, pos, None)}{after}",
-            _pos_span(text, pos, 1),
+            span_at(text, pos, 1),
             hint="comments start with #; text belongs in \"quotes\"",
         )
 
@@ -300,14 +278,14 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E001",
             f"'{owner}' has no value: the '{prev}' on line {prev.line} was read as its value",
-            _pos_span(text, owner.start_pos, len(str(owner))),
+            span_at(text, owner.start_pos, len(str(owner))),
             hint=_VALUE_HINTS.get(str(owner)),
         )
     if owner is not None and owner.type == "COMMA" and expected & _STATEMENT_TERMINALS:
         return Diagnostic(
             "E001",
             f"nothing follows this ',': the '{prev}' on line {prev.line} was read as the next item",
-            _pos_span(text, owner.start_pos, 1),
+            span_at(text, owner.start_pos, 1),
             hint="remove the trailing ','",
         )
 
@@ -316,7 +294,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
         return Diagnostic(
             "E001",
             f"unknown keyword '{found_word}': expected {_describe_expected(expected)}",
-            _pos_span(text, pos, len(found_word)),
+            span_at(text, pos, len(found_word)),
             hint=suggestion or "each statement starts with a keyword; see docs/language.md",
         )
 
@@ -329,7 +307,7 @@ def _syntax_diagnostic(text: str, e: UnexpectedInput) -> Diagnostic:
     return Diagnostic(
         "E001",
         f"expected {_describe_expected(expected)}{after}, found {found}",
-        _pos_span(text, pos, len(str(token)) if token is not None else 1),
+        span_at(text, pos, len(str(token)) if token is not None else 1),
         hint=hint,
     )
 
@@ -370,5 +348,5 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
     return Diagnostic(
         "E003",
         f"unexpected end of file{open_block}: expected {_describe_expected(expected)}{after}",
-        _pos_span(text, pos, 1),
+        span_at(text, pos, 1),
     )
