@@ -407,7 +407,7 @@ def _tools(c: _Checker, value) -> set[str]:
         if "type" not in t:
             c.add("E226", (*path, "type"), f"a tool needs a type: {', '.join(L.TOOL_TYPES)}")
             continue
-        if kind not in L.TOOLS:
+        if not isinstance(kind, str) or kind not in L.TOOLS:
             if isinstance(kind, str):
                 c.unknown_tool_types.add(kind)
             c.add(
