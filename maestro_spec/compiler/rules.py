@@ -48,8 +48,8 @@ def _maybe(word, choices) -> str | None:
 
 
 def an(word: str) -> str:
-    # "an mcp tool": the article follows the sound, and m is said "em".
-    return ("an " if word[:1] in "aeiou" or word.startswith("mcp") else "a ") + word
+    # "an mcp tool", "an http tool": the article follows the sound of the letters.
+    return ("an " if word[:1] in "aeiou" or word.startswith(("mcp", "http")) else "a ") + word
 
 
 class _Checker:
