@@ -24,6 +24,7 @@ import re
 
 MAX_DEPTH = 24
 MAX_NODES = 5000
+MAX_CHARS = 1_000_000  # of padding for minLength, in all
 _TEXT = "simulated"
 _FORMATS = {
     "date": "2026-01-01",
@@ -44,6 +45,7 @@ _PATTERN_CANDIDATES = ("simulated", "a", "A", "0", "1", "abc", "ABC", "abc123", 
 class _Budget:
     def __init__(self) -> None:
         self.nodes = 0
+        self.chars = 0
 
 
 def example(schema, root=None):
@@ -129,7 +131,7 @@ def _type_of(schema: dict) -> str | None:
 def _gen(schema, root, depth: int, budget: _Budget, variant: int, name: str):
     budget.nodes += 1
     if schema is True or schema is None or (isinstance(schema, dict) and not schema):
-        return _text(name, variant, {})
+        return _text(name, variant, {}, budget)
     if not isinstance(schema, dict):  # false, or junk: nothing validates; say so plainly
         return None
     schema = _merge_all_of(_resolve(schema, root), root)
@@ -153,18 +155,21 @@ def _gen(schema, root, depth: int, budget: _Budget, variant: int, name: str):
         return _object(schema, root, depth, budget, name)
     if kind == "array":
         return _array(schema, root, depth, budget, name)
-    if kind == "integer":
-        return _number(schema, variant, integer=True)
-    if kind == "number":
-        return _number(schema, variant, integer=False)
+    if kind in ("integer", "number"):
+        try:
+            return _number(schema, variant, integer=kind == "integer")
+        except (OverflowError, ValueError, ZeroDivisionError):  # bounds beyond a double
+            lo, _ = _bound(schema, "minimum", "exclusiveMinimum")
+            hi, _ = _bound(schema, "maximum", "exclusiveMaximum")
+            return next((v for v in (lo, hi) if isinstance(v, int)), 1)
     if kind == "boolean":
         return variant % 2 == 0
     if kind == "null":
         return None
-    return _text(name, variant, schema)
+    return _text(name, variant, schema, budget)
 
 
-def _text(name: str, variant: int, schema: dict) -> str:
+def _text(name: str, variant: int, schema: dict, budget: _Budget) -> str:
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt in _FORMATS:
         base = _FORMATS[fmt]
@@ -179,14 +184,79 @@ def _text(name: str, variant: int, schema: dict) -> str:
         except re.error:
             compiled = None
         if compiled is not None and not compiled.search(base):
-            base = next((c for c in _PATTERN_CANDIDATES if compiled.search(c)), base)
+            built = _from_pattern(pattern)
+            if built is not None and compiled.search(built):
+                base = built
+            else:
+                base = next((c for c in _PATTERN_CANDIDATES if compiled.search(c)), base)
     lo = schema.get("minLength")
     hi = schema.get("maxLength")
     if isinstance(hi, int) and len(base) > hi:
         base = base[:hi]
     if isinstance(lo, int) and len(base) < lo:
-        base += "x" * min(lo - len(base), 100_000)
+        pad = max(0, min(lo - len(base), MAX_CHARS - budget.chars))
+        budget.chars += pad
+        base += "x" * pad
     return base
+
+
+def _from_pattern(pattern: str) -> str | None:
+    """The shortest string the regex's structure suggests (first alternatives,
+    minimum repeats, first character of each class); None when unsure."""
+    try:
+        from re import _parser as sre  # the stdlib's own regex parser (3.11+)
+        from re import _constants as c
+    except ImportError:
+        return None
+
+    def build(items, depth=0) -> str:
+        if depth > 20:
+            raise ValueError
+        out = []
+        for op, arg in items:
+            if op is c.LITERAL:
+                out.append(chr(arg))
+            elif op is c.ANY:
+                out.append("a")
+            elif op is c.IN:
+                out.append(first_in(arg))
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+                low, _, sub = arg
+                out.append(build(sub, depth + 1) * min(low, 1000))
+            elif op is c.SUBPATTERN:
+                out.append(build(arg[-1], depth + 1))
+            elif op is c.BRANCH:
+                out.append(build(arg[1][0], depth + 1))
+            elif op is c.AT:
+                continue
+            elif op is c.CATEGORY:
+                out.append(category(arg))
+            else:
+                raise ValueError(op)
+        return "".join(out)
+
+    def first_in(members) -> str:
+        if members and members[0][0] is c.NEGATE:
+            raise ValueError("negated class")
+        op, arg = members[0]
+        if op is c.LITERAL:
+            return chr(arg)
+        if op is c.RANGE:
+            return chr(arg[0])
+        if op is c.CATEGORY:
+            return category(arg)
+        raise ValueError(op)
+
+    def category(arg) -> str:
+        return {c.CATEGORY_DIGIT: "0", c.CATEGORY_WORD: "a", c.CATEGORY_SPACE: " "}.get(arg) or _fail()
+
+    def _fail():
+        raise ValueError("category")
+
+    try:
+        return build(sre.parse(pattern))
+    except (ValueError, TypeError, AttributeError, IndexError, OverflowError, RecursionError):
+        return None
 
 
 def _number(schema: dict, variant: int, integer: bool):
