@@ -121,7 +121,10 @@ def _result_text(body: dict, requirements: list[dict]) -> str:
     if isinstance(body.get("system_prompt"), str):
         details.append(f"a system prompt of {len(body['system_prompt'])} characters")
     language = body.get("response_language") or L.DEFAULT_LANGUAGE
-    details.append(f"response language {language}" + ("" if language == L.DEFAULT_LANGUAGE else " (the simulation writes English)"))
+    if language == L.LANGUAGE_UNSET:
+        details.append("response language unset (the input's)")
+    else:
+        details.append(f"response language {language}" + ("" if language == "english" else " (the simulation writes English)"))
     lines.append("Request: " + "; ".join(details) + ".")
     return "\n".join(lines)
 

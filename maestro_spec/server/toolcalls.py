@@ -13,19 +13,17 @@ opt-in real calls); the responses say so. Header values are never read here.
 
 from __future__ import annotations
 
+from ..compiler import limits as L
 from .schema_value import example
 
-HTTP = "http"
-MCP = "mcp"
-TOOL_TYPES = (HTTP, MCP)
-SUCCESS = "success"
-FAILURE = "failure"
+HTTP, MCP = L.HTTP, L.MCP
+SUCCESS, FAILURE = L.TOOL_CALL_STATUSES
 
 
 def user_tools(body: dict) -> list[dict]:
     """The http and mcp items of tools[], in order."""
     tools = body.get("tools") if isinstance(body, dict) else None
-    return [t for t in tools or () if isinstance(t, dict) and t.get("type") in TOOL_TYPES]
+    return [t for t in tools or () if isinstance(t, dict) and t.get("type") in L.TOOL_CALL_TYPES]
 
 
 def http_name(tool: dict) -> str:
