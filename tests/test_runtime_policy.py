@@ -244,8 +244,8 @@ def test_redact_every_secret():
 
 def test_error_detail_reads_validation_lists():
     response = httpx.Response(422, json={"detail": [{"path": "requirements[0].name", "code": "E201", "message": "required"}]})
-    assert error_detail(response) == "requirements[0].name: required"
-    assert error_detail(httpx.Response(500, text="  oops\n  bad  ")) == "oops bad"
+    assert error_detail(response.content) == "requirements[0].name: required"
+    assert error_detail(httpx.Response(500, text="  oops\n  bad  ").content) == "oops bad"
 
 
 def test_transport_reasons_are_short():
