@@ -31,7 +31,7 @@ from ..compiler.endpoint import RUNS_PATH
 from ..compiler.wire import Run
 from . import errors as E
 from . import policy as P
-from .answer import MAX_RESPONSE_BYTES, UnreadableAnswer, parse_json, read_run, salvage_id
+from .answer import MAX_ID_CHARS, MAX_RESPONSE_BYTES, UnreadableAnswer, parse_json, read_run, salvage_id
 from .defaults import MAX_RETRIES
 from .sanitize import one_line, scrub, scrub_text
 
@@ -140,6 +140,11 @@ class MaestroClient:
     ) -> Run:
         """GET the run as it is now. The id is percent-encoded whole: whatever
         the server called it, it cannot change the path or add a query."""
+        if len(run_id) > MAX_ID_CHARS:
+            raise E.RuntimeFailure(
+                f"the run id is {len(run_id)} characters long, too long to ask {self.base_url} about",
+                hint="the server named the run so; check it in your AI21 account",
+            )
         url = f"{self.base_url}{RUNS_PATH}/{quote(run_id.encode('utf-8', 'surrogatepass'), safe='')}"
         secrets = self._secrets(secrets)
         response, body = await self._send("GET", url, None, P.should_retry_get, on_retry, deadline, secrets, run_id=run_id)

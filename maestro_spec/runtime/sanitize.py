@@ -3,8 +3,8 @@
 Two rules, one function each:
 
 - `scrub(data, secrets)`: a copy of a JSON value with every secret (the API
-  key, each tool header value) replaced by REDACTED inside strings, object
-  keys and numbers. Applied to the parsed answer, before anything serializes
+  key, each tool header value) replaced by REDACTED inside strings and
+  object keys. Applied to the parsed answer, before anything serializes
   it, so a record or `--json` output stays valid JSON whatever the secret is
   (a key "1" turns "12" into "***2", never `"polls": ***`).
 - `for_terminal(text)`: C0/C1 control characters, ESC sequences (CSI, OSC 52
@@ -70,7 +70,7 @@ def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:
 
 def scrub(data, secrets):
     """A copy of the JSON value `data` with every secret replaced by REDACTED
-    (in strings, object keys and the digits of numbers) and lone surrogates by
+    (in strings and object keys) and lone surrogates by
     U+FFFD. Iterative, so any depth json.loads produced is fine."""
     found = _secrets(secrets)
 
@@ -78,10 +78,7 @@ def scrub(data, secrets):
         if isinstance(value, str):
             value = _SURROGATES.sub("\ufffd", value)
             return _scrub_text(value, found) if found else value
-        if found and isinstance(value, (int, float)) and not isinstance(value, bool):
-            digits = repr(value)
-            return REDACTED if any(s in digits for s in found) else value
-        return value
+        return value  # numbers are left alone: a key "1" must not turn a score 1.0 into text
 
     if not isinstance(data, (dict, list)):
         return clean(data)
