@@ -84,6 +84,7 @@ MODES: dict[str, Expect] = {
     "big_numbers": Expect("run-big", _x(4), "completed"),
     "nan_score": Expect("run-nan", _x(4), "completed"),
     "escapes": Expect("run-escapes", _x(0), "completed"),
+    "escapes_json": Expect("run-escapes-json", _x(0), "completed"),  # the same, run with --json
     "failed_escapes": Expect("run-failed", _x(3), "failed"),
     "echo_secrets": Expect("run-echo", _x(0, 4), "completed"),
     "echo_secrets_500": Expect(None, _x(3), "unknown"),
@@ -289,7 +290,7 @@ class HostileServer:
         if mode == "nan_score":
             text = '{"id": "run-nan", "status": "completed", "result": "ok", "requirements_result": {"score": NaN, "requirements": [{"name": "vendor", "is_mandatory": true, "score": NaN}, {"name": "tone", "score": Infinity}]}}'
             return _Reply(200, text.encode(), {"Content-Type": "application/json"})
-        if mode == "escapes":
+        if mode in ("escapes", "escapes_json"):
             return _json(_escapes_run(run_id, "completed"))
         if mode == "failed_escapes":
             return pending if post else _json(_run(run_id, "failed", error={"message": "boom" + ESCAPES}))

@@ -41,7 +41,7 @@ WORKERS = 3
 ATTACH_ENDED = ("escapes",)
 
 # Extra options per mode: --json where the JSON itself is under test.
-EXTRA = {"nan_score": ["--json", "--min-score", "0.5"], "big_numbers": ["--json"], "surrogate": ["--json"]}
+EXTRA = {"nan_score": ["--json", "--min-score", "0.5"], "big_numbers": ["--json"], "surrogate": ["--json"], "escapes_json": ["--json"]}
 
 
 @pytest.fixture(scope="module")

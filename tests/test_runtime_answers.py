@@ -119,3 +119,37 @@ def test_a_refused_base_url_never_echoes_a_credential(url):
         check_base_url(url)
     assert "SECRETKEY" not in str(caught.value)
     assert "SECRETKEY" not in shown_url(url)
+
+
+# ------------------------------------------------------------ the run view (issue 9 item 7)
+
+
+def _outcome(run: dict):
+    from maestro_spec.runtime.outcome import RunOutcome
+
+    reading = read_run(run)
+    return RunOutcome(request={"input": "x"}, run=reading.run, run_id=reading.run_id)
+
+
+def test_tool_calls_are_shown_by_name_or_label_with_status_parameters_and_response():
+    from maestro_spec.runtime.render import outcome_text
+
+    calls = [
+        {"tool_name": "get_weather", "tool_type": "http", "parameters": {"city": "Paris"}, "response": {"temp_c": 21}, "status": "success"},
+        {"tool_name": "search", "tool_type": "mcp", "server_label": "files", "parameters": {"q": "invoice"}, "response": "x" * 500, "status": "failure"},
+    ]
+    run = {"id": "r1", "status": "completed", "result": "done", "data_sources": {"tool_calls": calls}}
+    text = outcome_text(_outcome(run), width=160)  # piped output's width
+    lines = text.splitlines()
+    assert "tool calls" in lines
+    [weather] = [line for line in lines if line.startswith("get_weather (http)")]
+    assert "success" in weather and '{"city": "Paris"}' in weather and '{"temp_c": 21}' in weather
+    [search] = [line for line in lines if line.startswith("search (mcp: files)")]
+    assert "failure" in search and "x" * 500 not in text and search.endswith(("...", "…"))  # a short response
+
+
+def test_a_structured_result_is_shown_as_indented_json():
+    from maestro_spec.runtime.render import outcome_text
+
+    text = outcome_text(_outcome({"id": "r1", "status": "completed", "result": {"vendor": "ACME", "total": 12.5, "lines": [1, 2]}}))
+    assert '{\n  "vendor": "ACME",\n  "total": 12.5,' in text

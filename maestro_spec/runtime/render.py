@@ -35,6 +35,8 @@ from .sanitize import for_terminal, one_line
 from .store import RunRecord
 
 _EXCERPT_CHARS = 120
+_CALL_PARAMETER_CHARS = 40  # a tool call's parameters, shown on one line ...
+_CALL_RESPONSE_CHARS = 50  # ... and the start of its response
 _ID_CHARS = 100  # a longer run id is shown cut; `maestro runs show/attach` take a prefix
 _NAME_CHARS = 200  # requirement names, tool names, finish reasons
 _SPINNER = "dots"
@@ -109,10 +111,11 @@ def _fmt_score(score) -> str:
     return "-" if score is None else f"{score:.2f}"
 
 
-def _excerpt(text) -> str:
+def _excerpt(text, limit: int = _EXCERPT_CHARS) -> str:
+    """Server text or a JSON value, on one safe line of at most `limit` characters."""
     if text is not None and not isinstance(text, str):
         text = json.dumps(text, ensure_ascii=False, default=str)
-    return one_line(text or "", _EXCERPT_CHARS)
+    return one_line(text or "", limit)
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -180,16 +183,18 @@ def tool_calls_table(run: Run, console: Console) -> Table | None:
     if not calls:
         return None
     table = Table(box=_box(console), show_edge=False, pad_edge=False)
-    table.add_column("tool", overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("parameters", overflow="fold", ratio=1)
-    table.add_column("response", overflow="fold", ratio=1)
-    for call in calls:
+    names = [one_line(tool_call_name(call), _NAME_CHARS) for call in calls]
+    table.add_column("tool", overflow="fold", min_width=min(40, max(len(n) for n in names)))
+    table.add_column("status", no_wrap=True, min_width=7)
+    # The parameters and the start of the response, cut short (`runs show --json` has them whole).
+    table.add_column("parameters", overflow="fold")
+    table.add_column("response", overflow="fold")
+    for name, call in zip(names, calls):
         table.add_row(
-            _line(tool_call_name(call)),
+            Text(name),
             _line(call.status or "-", 40, style=_CALL_STYLES.get(call.status or "", "")),
-            Text(_excerpt(call.parameters) if call.parameters not in (None, {}, "") else "-"),
-            Text(_excerpt(call.response) if call.response not in (None, "") else "-"),
+            Text(_excerpt(call.parameters, _CALL_PARAMETER_CHARS) if call.parameters not in (None, {}, "") else "-"),
+            Text(_excerpt(call.response, _CALL_RESPONSE_CHARS) if call.response not in (None, "") else "-"),
         )
     return table
 

@@ -56,6 +56,14 @@ def one_line(text: str, limit: int | None = None) -> str:
     return text
 
 
+def json_for_terminal(text: str) -> str:
+    """Serialized JSON with the characters a terminal acts on, which json.dumps
+    (ensure_ascii=False) leaves raw (DEL, C1, bidi, separators), written as
+    \\u escapes: the same JSON value, safe to print. They can only occur
+    inside JSON strings, where an escape means the same character."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", _SURROGATES.sub("\ufffd", text))
+
+
 def _secrets(secrets) -> tuple[str, ...]:
     # Longest first, so that a secret containing another is replaced whole.
     return tuple(sorted({s for s in secrets if isinstance(s, str) and s}, key=len, reverse=True))
