@@ -338,7 +338,10 @@ def _json_payload(outcomes, single: bool) -> str:
         data = run_json(outcomes[0]) if outcomes[0].run is not None else summary(outcomes[0])
     else:
         data = [summary(o) for o in outcomes]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from ..runtime.sanitize import json_for_terminal
+
+    # Server text may hold C1 controls and bidi overrides, which json.dumps leaves raw.
+    return json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _report_interrupt(tracker, err, local: bool, *, total: int) -> None:

@@ -8,9 +8,10 @@ so the word limit appears here only as schema metadata.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from . import limits as L
 
@@ -149,6 +150,9 @@ RunRequest.__doc__ = "The body of POST /maestro/runs."
 
 
 # ------------------------------------------------------------------ the Run
+# Read from servers, so lenient: unknown fields are kept, a score that is not a
+# finite number (NaN, inf, a string) is None and never counts as met, and a
+# status this client does not know is kept as text (it is simply not final).
 
 
 class _Open(BaseModel):
@@ -156,16 +160,27 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _finite_or_none(value):
+    """A score as a float, or None when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+Score = Annotated[Optional[float], BeforeValidator(_finite_or_none)]
+
+
 class RequirementResultItem(_Open):
     name: str
     description: Optional[str] = None
     is_mandatory: bool = False
-    score: float
+    score: Score = None  # None: not a number (NaN, inf, missing): unmet
     reason: Optional[str] = None
 
 
 class RequirementsResult(_Open):
-    score: float
+    score: Score = None  # None: not a number: below any --min-score
     finish_reason: Optional[str] = None
     requirements: list[RequirementResultItem] = []
 
@@ -174,19 +189,31 @@ class FileSearchSource(_Open):
     text: Optional[str] = None
     file_id: str
     file_name: Optional[str] = None
-    score: Optional[float] = None
+    score: Score = None
     order: Optional[int] = None
 
 
 class WebSearchSource(_Open):
     text: Optional[str] = None
     url: str
-    score: Optional[float] = None
+    score: Score = None
+
+
+class ToolCall(_Open):
+    """One call of an http or mcp tool during the run (MAESTRO_API_CURRENT.md, the Run)."""
+
+    tool_name: Optional[str] = None
+    tool_type: Optional[str] = None  # "http" or "mcp"
+    server_label: Optional[str] = None  # mcp only
+    parameters: Any = None
+    response: Any = None
+    status: Optional[str] = None  # "success" or "failure"
 
 
 class DataSources(_Open):
     file_search: Optional[list[FileSearchSource]] = None
     web_search: Optional[list[WebSearchSource]] = None
+    tool_calls: Optional[list[ToolCall]] = None
 
 
 class RunError(_Open):
@@ -197,7 +224,7 @@ class Run(_Open):
     """What POST /maestro/runs and GET /maestro/runs/{id} return."""
 
     id: str
-    status: RunStatus
+    status: str = Field(description="One of " + ", ".join(L.RUN_STATUSES) + "; another value is kept and is not final.")
     result: Any = None
     data_sources: Optional[DataSources] = None
     requirements_result: Optional[RequirementsResult] = None
