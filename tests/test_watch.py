@@ -513,3 +513,66 @@ def test_plan_matches_requirements_by_name_and_elides_long_text():
     swapped = dict(old, requirements=old["requirements"][::-1])
     assert render_plan(diff_requests(old, swapped)) == ['~ requirements order: ["length", "facts"] -> ["facts", "length"]']
     assert diff_requests(old, old) == []
+
+
+# ---------------------------------------------------------------- a POST that may have created a run
+
+
+class _BadGateway:
+    """A real HTTP server on 127.0.0.1 whose every POST gets a 502 HTML page (as a
+    proxy in front of a busy API gives): the body was sent, so a run may exist."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        owner = self
+        self.posts = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                owner.posts += 1
+                body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+                self.send_response(502)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/studio/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_post_answered_502_is_never_sent_again_for_the_same_request(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with _BadGateway() as gateway:
+        settings = RunSettings(base_url=gateway.base_url, store_root=tmp_path / "records", max_retries=2, initial_retry_delay=0.01)
+        with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+            w.wait_for(r"502")
+            for n in range(1, 4):  # three comment-only saves
+                at = w.mark()
+                save(spec, SPEC.replace("# a spec under watch", f"# a spec under watch, comment {n}"))
+                w.wait_for(rf"rebuild {n} .*\nok: no problems.*\nrequest unchanged since run #1 \(rebuild 0\): nothing submitted", after=at)
+        assert gateway.posts == 1
+    assert (w.summary.runs_submitted, w.summary.runs_unchanged) == (1, 3)
+    assert "1 run submitted, 3 skipped as unchanged" in w.screen.text
+    [record] = [json.loads(p.read_text()) for p in (tmp_path / "records" / "runs").glob("*.json")]
+    assert record["run_id"] is None and record["status"] in ("unknown", "error")
