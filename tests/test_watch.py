@@ -576,3 +576,42 @@ def test_a_post_answered_502_is_never_sent_again_for_the_same_request(tmp_path):
     assert "1 run submitted, 3 skipped as unchanged" in w.screen.text
     [record] = [json.loads(p.read_text()) for p in (tmp_path / "records" / "runs").glob("*.json")]
     assert record["run_id"] is None and record["status"] in ("unknown", "error")
+
+
+# ---------------------------------------------------------------- files that are not files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_spec_replaced_by_a_fifo_or_a_link_to_dev_zero_is_reported_not_read(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        w.wait_for(r"ok: no problems")
+        at = w.mark()
+        spec.unlink()
+        os.mkfifo(spec)
+        try:
+            w.wait_for(r"cannot read the spec: spec.maestro: is a named pipe \(FIFO\), not a file; waiting for it to change", after=at)
+        finally:
+            try:  # were the loop blocked in open(), a writer would free it
+                os.close(os.open(spec, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+        at = w.mark()
+        spec.unlink()
+        os.symlink("/dev/zero", spec)
+        w.wait_for(r"cannot read the spec: spec.maestro: is a character device, not a file", after=at)
+        at = w.mark()
+        spec.unlink()
+        spec.write_text(SPEC)
+        w.wait_for(r"ok: no problems", after=at)
+
+
+@pytest.mark.parametrize("given, said", [(".", ".: is a directory, not a spec"), ("spec.maestr", "spec.maestr: no such file")])
+def test_cli_refuses_a_directory_or_a_misspelled_path_at_once(tmp_path, given, said):
+    (tmp_path / "spec.maestro").write_text(SPEC)
+    done = subprocess.run(
+        [sys.executable, "-m", "maestro_spec.cli", "watch", given], capture_output=True, text=True, cwd=tmp_path, timeout=WAIT
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"error: {said}"
