@@ -615,3 +615,38 @@ def test_cli_refuses_a_directory_or_a_misspelled_path_at_once(tmp_path, given, s
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"error: {said}"
+
+
+def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
+    token_old, token_new, weather_key = "Bearer ghp-OLD-1234567890", "Bearer ghp-NEW-0987654321", "wk-5f1e2d3c4b5a"
+    github = {"type": "mcp", "server_label": "github", "server_url": "https://mcp.example.com/", "headers": {"Authorization": token_old}}
+    weather = {
+        "type": "http",
+        "function": {"name": "get_weather", "description": "The weather.", "parameters": {"type": "object", "properties": {}}},
+        "endpoint": {"url": "https://api.example.com/weather", "headers": {"X-Key": weather_key}},
+    }
+    old = {"input": "hi", "tools": [{"type": "web_search", "urls": ["a.com"]}, github]}
+    new = {
+        "input": "hi",
+        "tools": [
+            {"type": "web_search", "urls": ["a.com"], "query_suffix": "2025"},
+            dict(github, headers={"Authorization": token_new}, allowed_tools=["search"]),
+            weather,
+        ],
+    }
+    lines = render_plan(diff_requests(old, new), max_lines=50)
+    assert lines[:4] == [
+        '+ tools["web_search"].query_suffix: "2025"',
+        '~ tools["github"].headers.Authorization: "<redacted>" -> "<redacted: changed>"',
+        '+ tools["github"].allowed_tools: ["search"]',
+        '+ tools["get_weather"]: {"type": "http", "function": {"name": "get_weather", "descr…',
+    ]
+    # the same token again is no change at all; a first run's summary shows none either
+    same = dict(new, tools=[new["tools"][0], dict(new["tools"][1]), weather])
+    assert render_plan(diff_requests(new, same)) == []
+    from maestro_spec.runtime.requestdiff import summarize
+
+    everything = "\n".join(lines + render_plan(diff_requests(None, new), max_lines=50) + [summarize(new)])
+    for secret in (token_old, token_new, weather_key, "ghp-", "wk-5f"):
+        assert secret not in everything
+    assert new["tools"][1]["headers"]["Authorization"] == token_new  # the request itself is untouched
