@@ -268,7 +268,7 @@ def render_record(record: RunRecord, console: Console, err: Console) -> None:
         ("polls", f"{record.polls} GETs, {record.retries} retries"),
     ):
         details.add_row(label, escape(str(value)))
-    err.print(details)
+    print_table(err, details)  # no padding blanks when piped
 
 
 # ------------------------------------------------------------ while running
