@@ -349,7 +349,7 @@ def render_record(record: RunRecord, console: Console, err: Console) -> None:
         ("polls", f"{record.polls} GETs, {record.retries} retries"),
     ):
         details.add_row(label, _line(value, 300))
-    err.print(details)
+    print_table(err, details)  # no padding blanks when piped
 
 
 # ------------------------------------------------------------ while running
