@@ -472,6 +472,14 @@ def test_model_near_miss_unquoted():
 # ---------------------------------------------------------- syntax errors
 
 
+def test_a_tool_without_its_type_says_so():
+    # `tool` may take a label, so the next keyword parses as its type.
+    compiled = compile_text('tool\nmodel jamba-large\ninput "x"\n')
+    assert [(d.code, d.span.line, d.span.column) for d in compiled.diagnostics] == [("E001", 1, 1)]
+    assert "'tool' has no value: the 'model' on line 2" in compiled.diagnostics[0].message
+    assert not compiled.ok
+
+
 @pytest.mark.parametrize(
     "src, code, line, column, message",
     [
@@ -503,14 +511,6 @@ def test_model_near_miss_unquoted():
         ('input "half \\ud83d a pair"\n', "E004", 1, 13, "invalid escape '\\ud83d'"),
     ],
 )
-def test_a_tool_without_its_type_says_so():
-    # `tool` may take a label, so the next keyword parses as its type.
-    compiled = compile_text('tool\nmodel jamba-large\ninput "x"\n')
-    assert [(d.code, d.span.line, d.span.column) for d in compiled.diagnostics] == [("E001", 1, 1)]
-    assert "'tool' has no value: the 'model' on line 2" in compiled.diagnostics[0].message
-    assert not compiled.ok
-
-
 def test_syntax_errors(src, code, line, column, message):
     compiled = compile_text(src)
     errors = [d for d in compiled.diagnostics if d.code == code]
