@@ -169,7 +169,7 @@ def test_check_syntax_error(write, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[:4] == [
         "s.maestro:2:1: error[E001]: unknown keyword 'languge': expected a statement "
-        "(input, requirement, tool, model, budget, include, language, param) or end of file",
+        "(input, requirement, tool, model, budget, include, language, system_prompt, output_type, param) or end of file",
         "  2 | languge french",
         "    | ^~~~~~~",
         "  hint: did you mean 'language'?",
