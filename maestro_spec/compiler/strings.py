@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import textwrap
 
@@ -53,14 +55,29 @@ def dedent_long(body: str) -> str:
     return textwrap.dedent("\n".join(lines))
 
 
+@functools.lru_cache(maxsize=2)
+def line_starts(text: str) -> tuple[int, ...]:
+    """Offsets where each line of text starts: computed once per text (the
+    cache hits on the same string object), so placing many offsets in one
+    long token costs a bisect each, not a scan from the token's start."""
+    starts = [0]
+    find = text.find
+    at = find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = find("\n", at + 1)
+    return tuple(starts)
+
+
 def offset_span(raw: str, start: Span, begin: int, end: int) -> Span:
     """The span of raw[begin:end], where raw is a token's text starting at `start`."""
+    starts = line_starts(raw)
 
     def at(k: int) -> tuple[int, int]:
-        nl = raw.count("\n", 0, k)
+        nl = bisect.bisect_right(starts, k) - 1
         if nl == 0:
             return start.line, start.column + k
-        return start.line + nl, k - raw.rfind("\n", 0, k)
+        return start.line + nl, k - starts[nl] + 1
 
     line, col = at(begin)
     end_line, end_col = at(end)
