@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, span_at
+from .jsontext import JsonSyntaxError, loads
 
 
 class VarUsageError(ValueError):
@@ -50,9 +51,11 @@ def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, 
         if text is None:
             continue
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"))
+            data = loads(text)
+        except JsonSyntaxError as e:
+            at = span_at(text, e.pos)
+            hint = f"; {e.hint}" if e.hint else ""
+            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: invalid JSON at line {at.line} column {at.column}: {e.message}{hint}"))
             continue
         if not isinstance(data, dict):
             out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: expected a JSON object of names to values"))
