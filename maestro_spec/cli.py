@@ -32,16 +32,19 @@ from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_USAGE, exit_c
 # check and compile return these; run, watch and the others list their own.
 COMPILER_EXIT_CODES = exit_codes_help((0, 1, 2, EXIT_INTERNAL))
 
-# command name -> "module:attribute", imported on first use.
+# command name -> ("module:attribute" imported on first use, the first
+# paragraph of its help). The help is written here too so that `maestro
+# --help` imports no command module (tests/test_cli_startup.py keeps the two
+# the same).
 LAZY_COMMANDS = {
-    "run": "maestro_spec.commands.run:run",
-    "runs": "maestro_spec.commands.run:runs",
-    "watch": "maestro_spec.commands.watch:watch",
-    "serve": "maestro_spec.commands.serve:serve",
-    "fmt": "maestro_spec.commands.authoring:fmt",
-    "decompile": "maestro_spec.commands.authoring:decompile",
-    "schema": "maestro_spec.commands.authoring:schema",
-    "init": "maestro_spec.commands.authoring:init",
+    "run": ("maestro_spec.commands.run:run", "Run specs on Maestro: submit, wait for the end, show the result."),
+    "runs": ("maestro_spec.commands.run:runs", "The local record of runs: list them, show one, resume one."),
+    "watch": ("maestro_spec.commands.watch:watch", "Re-check a spec on every save; with --run, run it when its request changes."),
+    "serve": ("maestro_spec.commands.serve:serve", "Serve a local simulation of the Maestro runs API, for offline runs and tests."),
+    "fmt": ("maestro_spec.commands.authoring:fmt", "Give .maestro specs their one canonical layout, in place."),
+    "decompile": ("maestro_spec.commands.authoring:decompile", "Turn a request body (JSON) into an idiomatic .maestro spec."),
+    "schema": ("maestro_spec.commands.authoring:schema", "Print the JSON Schema (draft 2020-12) of the request body."),
+    "init": ("maestro_spec.commands.authoring:init", "Write a commented starter spec, NAME.maestro (default main.maestro)."),
 }
 
 
@@ -52,11 +55,25 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, name):
         if name in self.commands:
             return self.commands[name]
-        target = LAZY_COMMANDS.get(name)
-        if target is None:
+        if name not in LAZY_COMMANDS:
             return None
-        module, attr = target.split(":")
+        module, attr = LAZY_COMMANDS[name][0].split(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        """click's listing, with the lazy commands' help from LAZY_COMMANDS."""
+        from click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            if name in LAZY_COMMANDS:
+                rows.append((name, make_default_short_help(LAZY_COMMANDS[name][1], limit)))
+            else:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, epilog=exit_codes_help(sorted(EXIT_MEANINGS)), context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, span_at
-from .jsontext import JsonSyntaxError, loads
 
 
 class VarUsageError(ValueError):
@@ -45,6 +44,8 @@ def _read_text(path: Path, what: str, out: Vars) -> str | None:
 def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, ...] | list[str] = ()) -> Vars:
     """--var-file values first, then --var (a --var overrides a file's value)."""
     out = Vars()
+    if var_files:  # its regexes compile on import: only when a file is given
+        from .jsontext import JsonSyntaxError, loads
     for name in var_files:
         path = Path(name)
         text = _read_text(path, "--var-file", out)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check import Compiled, compile_text
-from .params import Vars
+if TYPE_CHECKING:  # the compiler (and lark) load when a file is compiled, not before
+    from .check import Compiled
+    from .params import Vars
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -115,5 +117,7 @@ def compile_path(path: str, vars: Vars | None, *, require_values: bool) -> Sourc
 
         compiled = check_json_text(text)
     else:
+        from .check import compile_text
+
         compiled = compile_text(text, vars, require_values=require_values)
     return Source(display_name(path), text, compiled)

@@ -72,15 +72,11 @@ def line_starts(text: str) -> tuple[int, ...]:
 def offset_span(raw: str, start: Span, begin: int, end: int) -> Span:
     """The span of raw[begin:end], where raw is a token's text starting at `start`."""
     starts = line_starts(raw)
-
-    def at(k: int) -> tuple[int, int]:
-        nl = bisect.bisect_right(starts, k) - 1
-        if nl == 0:
-            return start.line, start.column + k
-        return start.line + nl, k - starts[nl] + 1
-
-    line, col = at(begin)
-    end_line, end_col = at(end)
+    # Line index (0: the token's first line) of each end, by bisection.
+    b = bisect.bisect_right(starts, begin) - 1
+    e = b if end < (starts[b + 1] if b + 1 < len(starts) else end + 1) else bisect.bisect_right(starts, end) - 1
+    line, col = (start.line, start.column + begin) if b == 0 else (start.line + b, begin - starts[b] + 1)
+    end_line, end_col = (start.line, start.column + end) if e == 0 else (start.line + e, end - starts[e] + 1)
     return Span(line, col, end_line, end_col, start.start_pos + begin, start.start_pos + end)
 
 
