@@ -140,8 +140,14 @@ def check(paths, var_args, var_files, output_format):
     metavar="URL",
     help="Where --emit curl|python|http sends the request (default: AI21's cloud); e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`.",
 )
+@click.option(
+    "--reveal-secrets",
+    is_flag=True,
+    help="Write tool header values (credentials) into the JSON; without it they are written <redacted>. "
+    "--emit curl|python|http never writes them: a {{env.NAME}} value is referenced as $NAME.",
+)
 @output_format_option
-def compile(path, var_args, var_files, output, emit, base_url, output_format):
+def compile(path, var_args, var_files, output, emit, base_url, reveal_secrets, output_format):
     """Compile a spec to the exact JSON body of POST /maestro/runs.
 
     The output is accepted unchanged by any client, including the official
@@ -152,26 +158,36 @@ def compile(path, var_args, var_files, output, emit, base_url, output_format):
 
     if base_url and emit == "json":
         raise click.UsageError("--base-url goes with --emit curl, python or http")
-    source = _compile_or_exit(path, get_vars(var_args, var_files))
+    # Credentials are needed only to be written out (--reveal-secrets).
+    source = _compile_or_exit(path, get_vars(var_args, var_files), require_env=reveal_secrets)
     report(source, output_format)
     if count_errors(source.compiled.diagnostics):
         raise SystemExit(spec_exit_code(source.compiled.diagnostics))
+    request = source.compiled.request
     if emit == "json":
-        body = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
+        from .compiler.credentials import redact_request, secret_paths_in
+        from .compiler.diagnostics import format_path
+
+        hidden = secret_paths_in(request) if not reveal_secrets else []
+        if hidden:
+            request = redact_request(request)
+            shown = ", ".join(format_path(p) for p in hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+            click.echo(f"note: {len(hidden)} header value{'s' if len(hidden) > 1 else ''} written <redacted> ({shown}); --reveal-secrets writes them", err=True)
+        body = json.dumps(request, indent=2, ensure_ascii=False) + "\n"
     else:
         from .compiler.endpoint import BaseURLError
         from .compiler.exports import render_export
 
         try:
-            body = render_export(emit, source.compiled.request, base_url)
+            body = render_export(emit, request, base_url, source.compiled.secrets)
         except BaseURLError as e:
             raise fail(str(e)) from None
     write_or_echo(body, output)
 
 
-def _compile_or_exit(path: str, vars):
+def _compile_or_exit(path: str, vars, *, require_env: bool = True):
     try:
-        return compile_path(path, vars, require_values=True)
+        return compile_path(path, vars, require_values=True, require_env=require_env)
     except InputFileError as e:
         raise fail(str(e)) from None
 

@@ -109,7 +109,7 @@ class Source:
     compiled: Compiled
 
 
-def compile_path(path: str, vars: Vars | None, *, require_values: bool) -> Source:
+def compile_path(path: str, vars: Vars | None, *, require_values: bool, require_env: bool | None = None) -> Source:
     """Read and compile a .maestro spec or check a .json body (raises InputFileError)."""
     text = read_source(path)
     if is_json_body(path, text):
@@ -121,5 +121,5 @@ def compile_path(path: str, vars: Vars | None, *, require_values: bool) -> Sourc
 
         # `output_type "x.json"` is read next to the spec (stdin: the working directory).
         base_dir = Path(path).parent if path != STDIN else None
-        compiled = compile_text(text, vars, require_values=require_values, base_dir=base_dir)
+        compiled = compile_text(text, vars, require_values=require_values, base_dir=base_dir, require_env=require_env)
     return Source(display_name(path), text, compiled)
