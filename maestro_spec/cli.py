@@ -39,6 +39,7 @@ LAZY_COMMANDS = {
     "decompile": "maestro_spec.commands.authoring:decompile",
     "schema": "maestro_spec.commands.authoring:schema",
     "init": "maestro_spec.commands.authoring:init",
+    "lsp": "maestro_spec.commands.lsp:lsp",
 }
 
 

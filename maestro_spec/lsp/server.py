@@ -1,0 +1,268 @@
+"""The language server: pygls wiring for the features in this package.
+
+Diagnostics are computed off the event loop (a worker thread) and coalesced:
+while a document is being checked, further edits only mark it stale, and it
+is checked once more with the newest text when the first check ends. So a
+burst of keystrokes, or a huge document, never queues a check per edit, and
+requests (completion, hover) are answered meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+from lsprotocol import types as lsp
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+
+from .. import __version__
+from ..compiler.fmt import FormatError, format_text
+from ..compiler.params import Vars, VarUsageError, load_vars
+from . import completion, fixes, hover, navigation
+from .analysis import Analysis, analyse, is_json, lsp_diagnostics
+from .textpos import Text
+
+log = logging.getLogger("maestro_spec.lsp")
+
+# How often the server checks that the editor that started it is alive.
+PARENT_POLL_SECONDS = 1.0
+
+
+class RequestFailed(JsonRpcException):
+    """LSP's RequestFailed: the request was understood but cannot be done."""
+
+    CODE = -32803
+    MESSAGE = "request failed"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+class MaestroServer(LanguageServer):
+    def __init__(self, var_args=(), var_files=(), ppid: int | None = None):
+        super().__init__("maestro-lsp", __version__)
+        self.var_args = tuple(var_args)
+        self.var_files = tuple(var_files)
+        self.analyses: dict[str, Analysis] = {}
+        self._stale: set[str] = set()
+        self._checking: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maestro-check")
+        self._watched: set[int] = set()
+        self.watch_parent(ppid)
+        self.watch_parent(os.getppid())
+
+    # ------------------------------------------------------------ robustness
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """Every handler error goes to the client's log, with its traceback;
+        a request is also answered with the error (pygls does that)."""
+        if isinstance(error, RequestFailed) or isinstance(error, JsonRpcInvalidParams):
+            return  # an answer, not a bug
+        detail = "".join(traceback.format_exception(error)).rstrip()
+        data = getattr(error, "data", None)
+        if isinstance(data, dict) and data.get("traceback"):
+            detail += "\n" + "".join(data["traceback"]).rstrip()
+        where = "request" if source is FeatureRequestError else "notification"
+        try:
+            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"maestro lsp: error in a {where} handler: {detail}"))
+        except Exception:  # the client is gone; stderr still has it
+            log.exception("cannot report an error to the client")
+
+    def watch_parent(self, pid: int | None) -> None:
+        """Exit when the editor process that started us dies (an editor that
+        crashes does not always close our stdin)."""
+        if not pid or pid <= 1 or pid in self._watched or not pid_alive(pid):
+            return
+        self._watched.add(pid)
+
+        def watch() -> None:
+            while pid_alive(pid):
+                time.sleep(PARENT_POLL_SECONDS)
+            log.warning("maestro lsp: the editor (pid %s) is gone; exiting", pid)
+            os._exit(0)
+
+        threading.Thread(target=watch, name=f"maestro-parent-{pid}", daemon=True).start()
+
+    # ------------------------------------------------------------ documents
+
+    def vars(self) -> Vars:
+        return load_vars(self.var_args, self.var_files)
+
+    def units(self):
+        enc = self.workspace.position_encoding
+        if enc == lsp.PositionEncodingKind.Utf32:
+            return len
+        if enc == lsp.PositionEncodingKind.Utf8:
+            return lambda s: len(s.encode("utf-8"))
+        return None  # UTF-16, Text's default
+
+    def _analyse(self, uri: str, source: str, version, language_id) -> Analysis:
+        a = analyse(uri, source, self.vars(), json_body=is_json(uri, language_id), units=self.units())
+        a.version = version
+        return a
+
+    def current(self, uri: str) -> Analysis:
+        """The analysis of a document's text as it is now (a request may
+        arrive before the check of the latest edit has finished)."""
+        doc = self.workspace.get_text_document(uri)
+        a = self.analyses.get(uri)
+        if a is None or a.version != doc.version or a.text.text != doc.source:
+            a = self._analyse(uri, doc.source, doc.version, doc.language_id)
+            self.analyses[uri] = a
+        return a
+
+    async def refresh(self, uri: str) -> None:
+        if uri in self._checking:
+            self._stale.add(uri)
+            return
+        self._checking.add(uri)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                self._stale.discard(uri)
+                doc = self.workspace.text_documents.get(uri)
+                if doc is None:
+                    return
+                try:
+                    a = await loop.run_in_executor(self._pool, self._analyse, uri, doc.source, doc.version, doc.language_id)
+                except Exception as e:
+                    self.report_server_error(e, None)
+                    return
+                if uri not in self.workspace.text_documents:
+                    return  # closed while being checked
+                self.analyses[uri] = a
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, lsp_diagnostics(a), a.version))
+                if uri not in self._stale:
+                    return
+        finally:
+            self._checking.discard(uri)
+
+    def close(self, uri: str) -> None:
+        self.analyses.pop(uri, None)
+        self._stale.discard(uri)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
+
+
+def _offset(a: Analysis, pos: lsp.Position) -> int:
+    return a.text.offset(pos)
+
+
+def _syntax_summary(diagnostics) -> str:
+    shown = [f"{d.span.line}:{d.span.column} {d.code} {d.message}" if d.span else f"{d.code} {d.message}" for d in diagnostics if d.is_error]
+    return "; ".join(shown[:3])
+
+
+def build_server(var_args=(), var_files=(), ppid: int | None = None) -> MaestroServer:
+    server = MaestroServer(var_args, var_files, ppid)
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: MaestroServer, params: lsp.InitializeParams):
+        ls.watch_parent(params.process_id)
+        # An editor may give param values too: {"vars": ["NAME=VALUE"], "varFiles": ["vars.json"]},
+        # added to the command line's.
+        options = params.initialization_options
+        if isinstance(options, dict) and (options.get("vars") or options.get("varFiles")):
+            try:
+                var_args = tuple(str(v) for v in options.get("vars") or ())
+                var_files = tuple(str(f) for f in options.get("varFiles") or ())
+                load_vars(var_args, ())  # a malformed NAME=VALUE is said once, here
+            except (VarUsageError, TypeError) as e:
+                ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Error, f"maestro lsp: initializationOptions ignored: {e}"))
+            else:
+                ls.var_args += var_args
+                ls.var_files += var_files
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: MaestroServer, params: lsp.DidOpenTextDocumentParams):
+        await ls.refresh(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: MaestroServer, params: lsp.DidChangeTextDocumentParams):
+        await ls.refresh(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: MaestroServer, params: lsp.DidSaveTextDocumentParams):
+        await ls.refresh(params.text_document.uri)  # var files may have changed
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: MaestroServer, params: lsp.DidCloseTextDocumentParams):
+        ls.close(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["{", ","]))
+    def complete(ls: MaestroServer, params: lsp.CompletionParams):
+        doc = ls.workspace.get_text_document(params.text_document.uri)
+        if is_json(doc.uri, doc.language_id):
+            return None
+        units = ls.units()
+        text = Text(doc.source, units) if units else Text(doc.source)
+        known = ls.analyses.get(doc.uri)
+        params_known = known.params if known is not None and known.spec is not None else None
+        items = completion.complete(text, text.offset(params.position), params_known)
+        return lsp.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def on_hover(ls: MaestroServer, params: lsp.HoverParams):
+        a = ls.current(params.text_document.uri)
+        return hover.hover(a, _offset(a, params.position))
+
+    @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+    def on_definition(ls: MaestroServer, params: lsp.DefinitionParams):
+        a = ls.current(params.text_document.uri)
+        return navigation.definition(a, _offset(a, params.position))
+
+    @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+    def on_references(ls: MaestroServer, params: lsp.ReferenceParams):
+        a = ls.current(params.text_document.uri)
+        return navigation.references(a, _offset(a, params.position), params.context.include_declaration)
+
+    @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+    def on_prepare_rename(ls: MaestroServer, params: lsp.PrepareRenameParams):
+        a = ls.current(params.text_document.uri)
+        return navigation.prepare_rename(a, _offset(a, params.position))
+
+    @server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=True))
+    def on_rename(ls: MaestroServer, params: lsp.RenameParams):
+        a = ls.current(params.text_document.uri)
+        try:
+            return navigation.rename(a, _offset(a, params.position), params.new_name)
+        except navigation.RenameError as e:
+            raise JsonRpcInvalidParams(str(e)) from None
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def on_symbols(ls: MaestroServer, params: lsp.DocumentSymbolParams):
+        return navigation.symbols(ls.current(params.text_document.uri))
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+    def on_code_action(ls: MaestroServer, params: lsp.CodeActionParams):
+        a = ls.current(params.text_document.uri)
+        return fixes.code_actions(a, _offset(a, params.range.start), _offset(a, params.range.end))
+
+    @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+    def on_formatting(ls: MaestroServer, params: lsp.DocumentFormattingParams):
+        a = ls.current(params.text_document.uri)
+        if a.json:
+            raise RequestFailed("maestro lsp formats .maestro specs, not JSON bodies")
+        try:
+            result = format_text(a.text.text)
+        except FormatError as e:
+            raise RequestFailed(f"not formatted: {e}") from None
+        if result.text is None:
+            raise RequestFailed("not formatted: fix the syntax errors first: " + _syntax_summary(result.diagnostics))
+        if not result.changed:
+            return []
+        return [lsp.TextEdit(a.text.range(0, len(a.text.text)), result.text)]
+
+    return server
