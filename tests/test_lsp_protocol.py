@@ -387,7 +387,7 @@ def test_garbage_and_huge_documents_stay_responsive(client):
     d = client.open(new_uri(), garbage)
     assert codes(d) and codes(d)[0] in ("E001", "E002", "E003")
     huge = new_uri()
-    big = 'input "x"\n' + "".join(f"param p{i}\n" for i in range(12_000))
+    big = 'input "x"\n' + "".join(f"param p{i}\n" for i in range(12_000)) + "budget hihg\n"
     client.lc.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(huge, "maestro", 1, big)))
     # while the huge one is checked, another document is answered
     uri = new_uri()
@@ -397,6 +397,7 @@ def test_garbage_and_huge_documents_stay_responsive(client):
     assert time.perf_counter() - start < 2.0
     d = client.wait_diagnostics(huge, 0, 1)
     assert len(d) == 1001 and "more problems" in d[-1].message  # capped, and says so
+    assert codes(d)[0] == "E240"  # the one error is not hidden behind 12,000 warnings
 
 
 def test_shutdown_and_exit_end_the_process():

@@ -17,7 +17,8 @@ from .textpos import Text, to_range
 
 SOURCE = "maestro"
 # A garbage document can have a finding per line; a client gets the first
-# ones and one line saying how many more `maestro check` would print.
+# ones (errors before warnings) and one line saying how many more
+# `maestro check` would print.
 MAX_DIAGNOSTICS = 1000
 
 
@@ -123,6 +124,8 @@ def to_lsp(a: Analysis, d: Diagnostic) -> lsp.Diagnostic:
 
 def lsp_diagnostics(a: Analysis) -> list[lsp.Diagnostic]:
     found = a.diagnostics
+    if len(found) > MAX_DIAGNOSTICS:  # errors first, so a cap never hides one behind warnings
+        found = sorted(found, key=lambda d: not d.is_error)
     out = [to_lsp(a, d) for d in found[:MAX_DIAGNOSTICS]]
     if len(found) > MAX_DIAGNOSTICS:
         out.append(
