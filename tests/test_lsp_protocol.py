@@ -166,6 +166,20 @@ def test_utf16_ranges_after_wide_characters(client):
     assert d[0].range == R(0, 21, 0, 25)
 
 
+def test_utf32_ranges_when_the_client_counts_characters():
+    c = Client(encoding=[lsp.PositionEncodingKind.Utf32])
+    try:
+        assert c.init.capabilities.position_encoding == lsp.PositionEncodingKind.Utf32
+        uri = new_uri()
+        d = c.open(uri, 'input "😀 é"  budget hihg\n')
+        assert d[0].range == R(0, 20, 0, 24)
+        (fix,) = c.code_actions(uri, d[0].range)
+        assert fix.edit.changes[uri][0].range == R(0, 20, 0, 24)
+        assert '"budget"' in c.hover(uri, 0, 16)
+    finally:
+        c.stop()
+
+
 # -------------------------------------------------------------- completion
 
 
