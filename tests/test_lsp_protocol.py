@@ -4,6 +4,7 @@ diagnostics come and go."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -442,6 +443,21 @@ def test_the_server_exits_when_its_editor_dies():
             if p.poll() is None:
                 p.kill()
         server.stdin.close()
+
+
+def test_the_server_exits_when_the_editor_named_in_initialize_dies():
+    editor = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    c = Client(process_id=editor.pid)
+    try:
+        assert c.open(new_uri(), 'input "x"\n') == []
+        editor.kill()
+        editor.wait(timeout=5)
+        c.run(asyncio.wait_for(c.process.wait(), 15), 16)
+        assert c.process.returncode == 0
+    finally:
+        if editor.poll() is None:
+            editor.kill()
+        c.stop()
 
 
 def test_bad_var_is_a_usage_error():

@@ -81,10 +81,13 @@ class MaestroServer(LanguageServer):
         except Exception:  # the client is gone; stderr still has it
             log.exception("cannot report an error to the client")
 
-    def watch_parent(self, pid: int | None) -> None:
+    def watch_parent(self, pid: int | None, *, only_if_alive: bool = False) -> None:
         """Exit when the editor process that started us dies (an editor that
-        crashes does not always close our stdin)."""
-        if not pid or pid <= 1 or pid in self._watched or not pid_alive(pid):
+        crashes does not always close our stdin).
+
+        only_if_alive: for initialize's processId, which an editor outside
+        our PID namespace (a container) sends as a number meaningless here."""
+        if not pid or pid <= 1 or pid in self._watched or (only_if_alive and not pid_alive(pid)):
             return
         self._watched.add(pid)
 
@@ -94,6 +97,7 @@ class MaestroServer(LanguageServer):
             log.warning("maestro lsp: the editor (pid %s) is gone; exiting", pid)
             os._exit(0)
 
+        # Checked at once too: an editor may die before we get this far.
         threading.Thread(target=watch, name=f"maestro-parent-{pid}", daemon=True).start()
 
     # ------------------------------------------------------------ documents
@@ -170,7 +174,7 @@ def build_server(var_args=(), var_files=(), ppid: int | None = None) -> MaestroS
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: MaestroServer, params: lsp.InitializeParams):
-        ls.watch_parent(params.process_id)
+        ls.watch_parent(params.process_id, only_if_alive=True)
         # An editor may give param values too: {"vars": ["NAME=VALUE"], "varFiles": ["vars.json"]},
         # added to the command line's.
         options = params.initialization_options
