@@ -409,6 +409,7 @@ def test_garbage_and_huge_documents_stay_responsive(client):
     client.open(uri, 'input "x"\n')
     start = time.perf_counter()
     assert client.completion(uri, 1, 0)
+    assert "JSON" in client.hover(uri, 0, 2)
     assert time.perf_counter() - start < 2.0
     d = client.wait_diagnostics(huge, 0, 1)
     assert len(d) == 1001 and "more problems" in d[-1].message  # capped, and says so

@@ -141,7 +141,7 @@ def field_doc(tool: str, field: str) -> Doc | None:
     if field not in TOOL_FIELDS.get(tool, ()):
         return None
     limit = None
-    if field == "urls":
+    if field in L.TOOL_RESOURCE_FIELDS.get(L.WEB_SEARCH, ()):  # URL prefixes
         limit = "each URL prefix in one of the forms " + ", ".join(L.URL_PREFIX_FORMS)
     return Doc(
         f"`{field}`: a list of strings restricting `{tool}`.",

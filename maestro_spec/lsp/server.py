@@ -41,6 +41,18 @@ class RequestFailed(JsonRpcException):
     MESSAGE = "request failed"
 
 
+class _AnswersAreNotErrors(logging.Filter):
+    """pygls logs every error answer with a traceback; a refused formatting
+    or rename is an answer to the user, not a fault worth one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, (RequestFailed, JsonRpcInvalidParams))
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_AnswersAreNotErrors())
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -59,7 +71,9 @@ class MaestroServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self._stale: set[str] = set()
         self._checking: set[str] = set()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maestro-check")
+        # Two workers: a request about one document need not wait for the check
+        # of a huge other one (the GIL still interleaves them).
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="maestro-check")
         self._watched: set[int] = set()
         self.watch_parent(ppid)
         self.watch_parent(os.getppid())
@@ -118,14 +132,18 @@ class MaestroServer(LanguageServer):
         a.version = version
         return a
 
-    def current(self, uri: str) -> Analysis:
+    async def current(self, uri: str) -> Analysis:
         """The analysis of a document's text as it is now (a request may
-        arrive before the check of the latest edit has finished)."""
+        arrive before the check of the latest edit has finished); computed
+        on the worker thread, so the loop keeps reading messages."""
         doc = self.workspace.get_text_document(uri)
+        source = doc.source
         a = self.analyses.get(uri)
-        if a is None or a.version != doc.version or a.text.text != doc.source:
-            a = self._analyse(uri, doc.source, doc.version, doc.language_id)
-            self.analyses[uri] = a
+        if a is None or a.version != doc.version or a.text.text != source:
+            loop = asyncio.get_running_loop()
+            a = await loop.run_in_executor(self._pool, self._analyse, uri, source, doc.version, doc.language_id)
+            if uri in self.workspace.text_documents:
+                self.analyses[uri] = a
         return a
 
     async def refresh(self, uri: str) -> None:
@@ -218,47 +236,47 @@ def build_server(var_args=(), var_files=(), ppid: int | None = None) -> MaestroS
         return lsp.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: MaestroServer, params: lsp.HoverParams):
-        a = ls.current(params.text_document.uri)
+    async def on_hover(ls: MaestroServer, params: lsp.HoverParams):
+        a = await ls.current(params.text_document.uri)
         return hover.hover(a, _offset(a, params.position))
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
-    def on_definition(ls: MaestroServer, params: lsp.DefinitionParams):
-        a = ls.current(params.text_document.uri)
+    async def on_definition(ls: MaestroServer, params: lsp.DefinitionParams):
+        a = await ls.current(params.text_document.uri)
         return navigation.definition(a, _offset(a, params.position))
 
     @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-    def on_references(ls: MaestroServer, params: lsp.ReferenceParams):
-        a = ls.current(params.text_document.uri)
+    async def on_references(ls: MaestroServer, params: lsp.ReferenceParams):
+        a = await ls.current(params.text_document.uri)
         return navigation.references(a, _offset(a, params.position), params.context.include_declaration)
 
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
-    def on_prepare_rename(ls: MaestroServer, params: lsp.PrepareRenameParams):
-        a = ls.current(params.text_document.uri)
+    async def on_prepare_rename(ls: MaestroServer, params: lsp.PrepareRenameParams):
+        a = await ls.current(params.text_document.uri)
         return navigation.prepare_rename(a, _offset(a, params.position))
 
     @server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=True))
-    def on_rename(ls: MaestroServer, params: lsp.RenameParams):
-        a = ls.current(params.text_document.uri)
+    async def on_rename(ls: MaestroServer, params: lsp.RenameParams):
+        a = await ls.current(params.text_document.uri)
         try:
             return navigation.rename(a, _offset(a, params.position), params.new_name)
         except navigation.RenameError as e:
             raise JsonRpcInvalidParams(str(e)) from None
 
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def on_symbols(ls: MaestroServer, params: lsp.DocumentSymbolParams):
-        return navigation.symbols(ls.current(params.text_document.uri))
+    async def on_symbols(ls: MaestroServer, params: lsp.DocumentSymbolParams):
+        return navigation.symbols(await ls.current(params.text_document.uri))
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
-    def on_code_action(ls: MaestroServer, params: lsp.CodeActionParams):
-        a = ls.current(params.text_document.uri)
+    async def on_code_action(ls: MaestroServer, params: lsp.CodeActionParams):
+        a = await ls.current(params.text_document.uri)
         return fixes.code_actions(a, _offset(a, params.range.start), _offset(a, params.range.end))
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
-    def on_formatting(ls: MaestroServer, params: lsp.DocumentFormattingParams):
-        a = ls.current(params.text_document.uri)
+    async def on_formatting(ls: MaestroServer, params: lsp.DocumentFormattingParams):
+        a = await ls.current(params.text_document.uri)
         if a.json:
-            raise RequestFailed("maestro lsp formats .maestro specs, not JSON bodies")
+            return None  # JSON bodies are the JSON formatter's (format-on-save stays quiet)
         try:
             result = format_text(a.text.text)
         except FormatError as e:
