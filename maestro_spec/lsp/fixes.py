@@ -15,6 +15,7 @@ from .analysis import Analysis, to_lsp
 
 _DID_YOU_MEAN_RE = re.compile(r"did you mean '([^']+)'\?")
 _QUOTED_RE = re.compile(r"'([^']+)'")
+_NAME_CHAR_RE = re.compile(r"[A-Za-z0-9_.\-]")
 _BYOK_RE = re.compile(r'written quoted: model ("[^"]*")')
 
 
@@ -42,6 +43,9 @@ def _replace_word(a: Analysis, d: Diagnostic, wrong: str, right: str) -> tuple[i
         return start, end, right
     if here == json.dumps(wrong) or (here.startswith('"') and here[1:-1] == wrong):
         return start, end, json.dumps(right)
+    if here.startswith(wrong) and not _NAME_CHAR_RE.match(here, len(wrong)):
+        # A tool field: the span is the whole `urlz [...]`, the key first.
+        return start, start + len(wrong), right
     if here.startswith("{{") and here.endswith("}}") and here[2:-2].strip() == wrong:
         inner = here[2:-2]
         return start, end, "{{" + inner.replace(wrong, right) + "}}"
