@@ -127,7 +127,7 @@ def context_at(text: str, offset: int) -> Context:
         in_string = in_open_token and (len(last_text) < 2 or not last_text.endswith('"') or last_text.endswith('\\"'))
     else:
         in_string = False
-    if in_string or (last_kind == "long" and in_open_token and last_text == '"""'):
+    if in_string:
         if open_ph is not None:
             return Context(PLACEHOLDER, kw, tool, open_ph.start(1), offset)
         return Context(NOTHING)

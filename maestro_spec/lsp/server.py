@@ -160,8 +160,15 @@ class MaestroServer(LanguageServer):
                     return
                 try:
                     a = await loop.run_in_executor(self._pool, self._analyse, uri, doc.source, doc.version, doc.language_id)
-                except Exception as e:
+                except Exception as e:  # a bug in the compiler: say so where the author looks
                     self.report_server_error(e, None)
+                    failed = lsp.Diagnostic(
+                        lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)),
+                        f"maestro lsp could not check this file ({type(e).__name__}: {e}); this is a bug, the editor's log has the details",
+                        severity=lsp.DiagnosticSeverity.Error,
+                        source="maestro",
+                    )
+                    self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, [failed], doc.version))
                     return
                 if uri not in self.workspace.text_documents:
                     return  # closed while being checked
