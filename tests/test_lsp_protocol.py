@@ -287,6 +287,7 @@ def _fix(client, uri, text, rng, title_part):
         ('input "x"\ninclude data_sorces\n', R(1, 9, 1, 9), "'data_sources'", 'input "x"\ninclude data_sources\n'),
         ('input "x"\ntool web_serch\n', R(1, 6, 1, 6), "'web_search'", 'input "x"\ntool web_search\n'),
         ('input "x"\ntool web_search { urlz ["a.com"] }\n', R(1, 19, 1, 19), "'urls'", 'input "x"\ntool web_search { urls ["a.com"] }\n'),
+        ('input "x"\ntool web_search { urls "a.com" }\n', R(1, 20, 1, 20), "list", 'input "x"\ntool web_search { urls ["a.com"] }\n'),
         ('input "x"\nlanguage French\n', R(1, 10, 1, 10), "'french'", 'input "x"\nlanguage french\n'),
         ('input {\n    usr "hi"\n}\n', R(1, 5, 1, 5), "'user'", 'input {\n    user "hi"\n}\n'),
         ('param a\nparam a\ninput "{{a}}"\n', R(1, 2, 1, 2), "Remove this repeated", 'param a\ninput "{{a}}"\n'),

@@ -16,6 +16,7 @@ from .analysis import Analysis, to_lsp
 _DID_YOU_MEAN_RE = re.compile(r"did you mean '([^']+)'\?")
 _QUOTED_RE = re.compile(r"'([^']+)'")
 _NAME_CHAR_RE = re.compile(r"[A-Za-z0-9_.\-]")
+_ONE_STRING_RE = re.compile(r'([A-Za-z_][A-Za-z0-9_.\-]*\s+)?("(?:[^"\\\n]|\\.)*")')
 _BYOK_RE = re.compile(r'written quoted: model ("[^"]*")')
 
 
@@ -97,6 +98,12 @@ def fixes_for(a: Analysis, d: Diagnostic) -> list[lsp.CodeAction]:
         if source[line_end - 1 : line_end] == "\r":
             line_end -= 1
         out.append(_action(a, 'Close the string with "', d, [_edit(a, line_end, line_end, '"')], preferred=True))
+    elif d.code == "E203" and hint.startswith("write a list:"):
+        # A single string where a list belongs: `urls "a.com"` -> `urls ["a.com"]`.
+        one = _ONE_STRING_RE.fullmatch(source, start, end)
+        if one is not None:
+            at = one.start(2)
+            out.append(_action(a, "Make it a list", d, [_edit(a, at, end, "[" + source[at:end] + "]")], preferred=True))
     elif d.code == "E103" and hint.startswith("declare it: "):
         out.append(_action(a, hint[0].upper() + hint[1:], d, [_edit(a, 0, 0, hint.removeprefix("declare it: ") + "\n")]))
 
