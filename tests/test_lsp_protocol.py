@@ -265,7 +265,7 @@ def test_hover_on_a_requirement_counts_its_words(client):
 def test_hover_on_a_placeholder_shows_its_param(client):
     uri = new_uri()
     client.open(uri, 'param tone = "dry"\nparam topic\ninput "A {{ tone }} note on {{topic}}"\n')
-    assert "default: `'dry'`" in client.hover(uri, 2, 13)
+    assert 'declared on line 1), default: `"dry"`' in client.hover(uri, 2, 13)
     assert "required" in client.hover(uri, 2, 31)
 
 

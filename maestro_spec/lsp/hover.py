@@ -3,6 +3,8 @@ requirement's word count, a {{placeholder}}'s param."""
 
 from __future__ import annotations
 
+import json
+
 from lsprotocol import types as lsp
 
 from ..compiler import ast
@@ -23,9 +25,10 @@ def _contains(span, offset: int) -> bool:
 
 
 def _param_text(p: ast.Param) -> str:
+    where = f" (declared on line {p.span.line})"
     if p.default is None:
-        return f"`param {p.name.value}`: required (give it with --var {p.name.value}=VALUE)"
-    return f"`param {p.name.value}`, default: `{p.default.value!r}`"
+        return f"`param {p.name.value}`{where}: required (give it with --var {p.name.value}=VALUE)"
+    return f"`param {p.name.value}`{where}, default: `{json.dumps(p.default.value, ensure_ascii=False)}`"
 
 
 def _requirement_text(r: ast.Requirement) -> str:
