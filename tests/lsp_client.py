@@ -17,7 +17,7 @@ WAIT = 10.0  # seconds: the bound on every answer and notification
 
 
 class Client:
-    def __init__(self, *args: str, cwd: str | Path | None = None, init_options=None, encoding=None, process_id: int | None = None):
+    def __init__(self, *args: str, cwd: str | Path | None = None, init_options=None, encoding=None, process_id: int | None = None, watch_files: bool = False):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -41,8 +41,22 @@ class Client:
         def _show(ls, params: lsp.ShowMessageParams):
             self.messages.append(params.message)
 
+        self.registrations: list[lsp.Registration] = []
+
+        @self.lc.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+        def _register(ls, params: lsp.RegistrationParams):
+            self.registrations += params.registrations
+            return None
+
         self.run(self.lc.start_io(sys.executable, "-m", "maestro_spec.cli", "lsp", *args, cwd=str(cwd) if cwd else None))
-        caps = lsp.ClientCapabilities(general=lsp.GeneralClientCapabilities(position_encodings=encoding) if encoding else None)
+        caps = lsp.ClientCapabilities(
+            general=lsp.GeneralClientCapabilities(position_encodings=encoding) if encoding else None,
+            workspace=lsp.WorkspaceClientCapabilities(
+                did_change_watched_files=lsp.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)
+            )
+            if watch_files
+            else None,
+        )
         self.init = self.run(self.lc.initialize_async(lsp.InitializeParams(capabilities=caps, process_id=process_id, initialization_options=init_options)))
         self.lc.initialized(lsp.InitializedParams())
         self.versions: dict[str, int] = {}

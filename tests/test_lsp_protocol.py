@@ -138,6 +138,27 @@ def test_var_file_problems_are_shown(tmp_path):
     assert "missing.json" in d[0].message and d[0].range.start == lsp.Position(0, 0)
 
 
+def test_a_changed_var_file_rechecks_open_specs(tmp_path):
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text("{not json", encoding="utf-8")
+    c = Client("--var-file", str(vars_file), watch_files=True)
+    try:
+        c.wait_for(lambda: c.registrations, "the server registering its var files")
+        (registration,) = c.registrations
+        assert registration.method == "workspace/didChangeWatchedFiles"
+        assert [w["globPattern"] for w in registration.register_options["watchers"]] == [str(vars_file.resolve())]
+        uri = new_uri()
+        assert codes(c.open(uri, 'param topic\ninput "About {{topic}}"\n')) == ["E107"]
+        vars_file.write_text('{"topic": "tides"}', encoding="utf-8")
+        count = len(c.diagnostics[uri])
+        c.lc.workspace_did_change_watched_files(
+            lsp.DidChangeWatchedFilesParams([lsp.FileEvent(vars_file.as_uri(), lsp.FileChangeType.Changed)])
+        )
+        assert c.wait_diagnostics(uri, count, 1) == []
+    finally:
+        c.stop()
+
+
 def test_init_options_give_vars(tmp_path):
     (tmp_path / "topic.txt").write_text("tides\n", encoding="utf-8")
     c = Client(init_options={"vars": [f"topic=@{tmp_path / 'nope.txt'}"]})

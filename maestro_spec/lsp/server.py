@@ -179,6 +179,28 @@ class MaestroServer(LanguageServer):
         finally:
             self._checking.discard(uri)
 
+    def var_paths(self) -> list[str]:
+        """The files param values are read from (--var-file, --var NAME=@FILE)."""
+        return [str(p.resolve()) for p in self.vars().files]
+
+    async def watch_var_files(self) -> None:
+        """Ask the editor to tell us when a var file changes (its values and
+        its problems show in every spec), where the editor can."""
+        caps = self.client_capabilities.workspace
+        watched = caps and caps.did_change_watched_files
+        paths = self.var_paths()
+        if not paths or not (watched and watched.dynamic_registration):
+            return
+        options = lsp.DidChangeWatchedFilesRegistrationOptions([lsp.FileSystemWatcher(glob_pattern=p) for p in paths])
+        registration = lsp.Registration("maestro-var-files", lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, options)
+        try:
+            await self.client_register_capability_async(lsp.RegistrationParams([registration]))
+        except Exception as e:  # the editor said no: values are still re-read on every change
+            log.info("var files not watched: %s", e)
+
+    async def refresh_all(self) -> None:
+        await asyncio.gather(*(self.refresh(uri) for uri in list(self.workspace.text_documents)))
+
     def close(self, uri: str) -> None:
         self.analyses.pop(uri, None)
         self._stale.discard(uri)
@@ -213,6 +235,14 @@ def build_server(var_args=(), var_files=(), ppid: int | None = None) -> MaestroS
             else:
                 ls.var_args += var_args
                 ls.var_files += var_files
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: MaestroServer, params: lsp.InitializedParams):
+        await ls.watch_var_files()
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def var_file_changed(ls: MaestroServer, params: lsp.DidChangeWatchedFilesParams):
+        await ls.refresh_all()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: MaestroServer, params: lsp.DidOpenTextDocumentParams):
