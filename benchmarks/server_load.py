@@ -7,7 +7,10 @@ Starts `maestro serve` as a subprocess on a free loopback port, then:
 1. baseline: one run alone (create, poll to the end), then 50 sequential reads;
 2. load: --runs runs created at once and each polled to its end, all concurrently;
 3. load with faults: the same against a second server answering 10% of calls
-   429, 5% 500/503 and dropping 2%, the client retrying each faulted call.
+   429, 5% 500/503 and dropping 2%, the client retrying each faulted call;
+4. big runs (--big-runs N, 0 to skip): N runs of about 3.9 MB each, one after
+   the other, against a server with --max-store-bytes (--store-mib): its
+   peak memory must stay near the store's bound, not grow with N.
 
 Prints throughput, request latency, and the server's resident memory (idle
 VmRSS, peak VmHWM from /proc/PID/status), and checks that nothing is lost:
@@ -194,11 +197,48 @@ def phase(label: str, server: Server, n: int, poll: float, single: float) -> boo
     return not problems
 
 
+def big_body(i: int) -> dict:
+    """A request whose finished run is about 3.9 MB: requirements_result echoes
+    ten descriptions of 128 words of 3,000 characters."""
+    word = "w" * 3000
+    return {
+        "input": f"big run {i}",
+        "requirements": [{"name": f"r{j}", "description": " ".join([word] * 128)} for j in range(10)],
+        "include": ["requirements_result"],
+    }
+
+
+def big_runs(n: int, store_mib: int) -> bool:
+    server = Server("--run-seconds", "0", "--max-store-bytes", str(store_mib * 2**20))
+    try:
+        idle = server.memory_kib("VmRSS")
+        started = time.perf_counter()
+        payload = json.dumps(big_body(0)).encode()
+        stored = 0
+        with httpx.Client(base_url=server.base_url, timeout=60, trust_env=False) as client:
+            for i in range(n):
+                r = client.post(RUNS, content=payload.replace(b"big run 0", f"big run {i}".encode()), headers={"Content-Type": "application/json"})
+                stored += r.status_code == 200
+            health = client.get(server.base_url.removesuffix("/studio/v1") + "/health").json()
+        wall = time.perf_counter() - started
+        peak = server.memory_kib("VmHWM") / 1024
+        print(f"\nbig runs: {n} runs of {len(payload) / 1e6:.1f} MB in {wall:.1f} s, store bound {store_mib} MiB")
+        print(f"  accepted        {stored} of {n}; the server holds {health['runs']} runs, {health['stored_bytes'] / 2**20:.0f} MiB")
+        print(f"  server memory   idle VmRSS {idle / 1024:.1f} MiB, peak VmHWM {peak:.1f} MiB")
+        ok = stored == n and health["stored_bytes"] <= store_mib * 2**20 and peak < 3 * store_mib + 100
+        print(f"  bounded         {'yes' if ok else 'NO'}")
+        return ok
+    finally:
+        server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--run-seconds", type=float, default=0.5)
     parser.add_argument("--poll", type=float, default=0.05, help="seconds between polls of one run")
+    parser.add_argument("--big-runs", type=int, default=150, help="runs of about 3.9 MB for the memory bound (0: skip)")
+    parser.add_argument("--store-mib", type=int, default=256, help="--max-store-bytes of the big-runs server, in MiB")
     args = parser.parse_args()
     rs = ["--run-seconds", str(args.run_seconds)]
 
@@ -215,6 +255,8 @@ def main() -> int:
         faulty = Server(*rs, "--seed", "1", "--rate-limit-rate", "0.1", "--error-rate", "0.05", "--drop-rate", "0.02", "--retry-after", "0.05")
         asyncio.run(warm_up(faulty, args.poll))
         ok = phase("load with faults (10% 429, 5% 5xx, 2% dropped)", faulty, args.runs, args.poll, single) and ok
+        if args.big_runs:
+            ok = big_runs(args.big_runs, args.store_mib) and ok
     finally:
         server.stop()
         if faulty:

@@ -36,6 +36,16 @@ def reqs(n: int) -> list[dict]:
     return [{"name": f"r{i}", "description": f"requirement number {i}"} for i in range(n)]
 
 
+MCP = {"type": "mcp", "server_label": "github", "server_url": "https://mcp.example.com/sse"}
+
+
+def http_tool(description="Current weather", parameters=..., url="https://weather.example.com/api"):
+    function = {"name": "get_weather", "description": description}
+    function["parameters"] = {"type": "object", "properties": {"city": {"type": "string", "description": "The city"}}, "required": ["city"]} if parameters is ... else parameters
+    tool = {"type": "http", "function": {k: v for k, v in function.items() if v is not None}, "endpoint": {"url": url}}
+    return tool
+
+
 OK_BODY = {
     "input": "Extract vendor name, invoice number, total amount, and due date from the document",
     "requirements": [
@@ -51,7 +61,7 @@ CASES = [
     ("body-is-list", [], "E200", ""),
     ("body-is-string", "input", "E200", ""),
     ("body-is-null", None, "E200", ""),
-    ("no-input", {}, "E201", ""),
+    ("no-input", {}, "E201", "input"),
     ("empty-input", {"input": ""}, "E202", "input"),
     ("blank-input", {"input": " \n\t "}, "E202", "input"),
     ("no-messages", {"input": []}, "E202", "input"),
@@ -59,8 +69,8 @@ CASES = [
     ("input-number", {"input": 3}, "E203", "input"),
     ("input-object", {"input": {"role": "user", "content": "x"}}, "E203", "input"),
     ("message-not-object", {"input": ["hello"]}, "E203", "input[0]"),
-    ("message-without-role", {"input": [{"content": "x"}]}, "E203", "input[0]"),
-    ("message-without-content", {"input": [{"role": "user"}]}, "E203", "input[0]"),
+    ("message-without-role", {"input": [{"content": "x"}]}, "E203", "input[0].role"),
+    ("message-without-content", {"input": [{"role": "user"}]}, "E203", "input[0].content"),
     ("content-not-string", {"input": [{"role": "user", "content": ["x"]}]}, "E203", "input[0].content"),
     ("requirements-object", {"input": "x", "requirements": {"name": "a"}}, "E203", "requirements"),
     ("requirement-not-object", {"input": "x", "requirements": ["be brief"]}, "E203", "requirements[0]"),
@@ -69,7 +79,7 @@ CASES = [
     ("is-mandatory-number", {"input": "x", "requirements": [{"name": "a", "description": "d", "is_mandatory": 1}]}, "E203", "requirements[0].is_mandatory"),
     ("tools-object", {"input": "x", "tools": {"type": "web_search"}}, "E203", "tools"),
     ("tool-string", {"input": "x", "tools": ["web_search"]}, "E203", "tools[0]"),
-    ("tool-without-type", {"input": "x", "tools": [{}]}, "E203", "tools[0]"),
+    ("tool-without-type", {"input": "x", "tools": [{}]}, "E226", "tools[0].type"),
     ("tool-resources-list", {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": []}, "E203", "tool_resources"),
     ("web-resources-list", {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": ["a.com"]}}, "E203", "tool_resources.web_search"),
     ("urls-string", {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": "a.com"}}}, "E203", "tool_resources.web_search.urls"),
@@ -91,18 +101,19 @@ CASES = [
     ("unknown-top-field", {"input": "x", "model": ["jamba-large"]}, "E206", "model"),
     ("unknown-message-field", {"input": [{"role": "user", "content": "x", "name": "bob"}]}, "E206", "input[0].name"),
     ("unknown-requirement-field", {"input": "x", "requirements": [{"name": "a", "description": "d", "mandatory": True}]}, "E206", "requirements[0].mandatory"),
-    ("unknown-tool-field", {"input": "x", "tools": [{"type": "web_search", "urls": ["a.com"]}]}, "E206", "tools[0].urls"),
+    ("unknown-tool-field", {"input": "x", "tools": [{"type": "web_search", "labels": ["a"]}]}, "E206", "tools[0].labels"),
+    ("unknown-mcp-field", {"input": "x", "tools": [MCP | {"alowed_tools": ["a"]}]}, "E206", "tools[0].alowed_tools"),
     ("unknown-resource-field", {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"labels": ["a"]}}}, "E206", "tool_resources.web_search.labels"),
     ("eleven-requirements", {"input": "x", "requirements": reqs(11)}, "E210", "requirements[10]"),
     ("129-words", {"input": "x", "requirements": [{"name": "a", "description": words(129)}]}, "E211", "requirements[0].description"),
     ("duplicate-name", {"input": "x", "requirements": [{"name": "a", "description": "d"}, {"name": "a", "description": "e"}]}, "E212", "requirements[1].name"),
-    ("requirement-without-name", {"input": "x", "requirements": [{"description": "d"}]}, "E213", "requirements[0]"),
-    ("requirement-without-description", {"input": "x", "requirements": [{"name": "a"}]}, "E213", "requirements[0]"),
+    ("requirement-without-name", {"input": "x", "requirements": [{"description": "d"}]}, "E213", "requirements[0].name"),
+    ("requirement-without-description", {"input": "x", "requirements": [{"name": "a"}]}, "E213", "requirements[0].description"),
     ("empty-name", {"input": "x", "requirements": [{"name": "", "description": "d"}]}, "E213", "requirements[0].name"),
     ("blank-description", {"input": "x", "requirements": [{"name": "a", "description": "   "}]}, "E213", "requirements[0].description"),
-    ("requirements-with-tools", {"input": "x", "requirements": reqs(1), "tools": [{"type": "web_search"}]}, "E214", "requirements"),
+    ("requirements-with-tools", {"input": "x", "requirements": reqs(1), "tools": [{"type": "web_search"}]}, "W214", "requirements"),
     ("unknown-tool", {"input": "x", "tools": [{"type": "browser"}]}, "E220", "tools[0].type"),
-    ("http-tool", {"input": "x", "tools": [{"type": "http"}]}, "E220", "tools[0].type"),
+    ("tool-typo", {"input": "x", "tools": [{"type": "htp"}]}, "E220", "tools[0].type"),
     ("unknown-resource-tool", {"input": "x", "tool_resources": {"browser": {}}}, "E220", "tool_resources.browser"),
     ("web-resources-without-tool", {"input": "x", "tool_resources": {"web_search": {"urls": ["a.com"]}}}, "E221", "tool_resources.web_search"),
     ("file-resources-for-web-tool", {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"file_search": {"labels": ["a"]}}}, "E221", "tool_resources.file_search"),
@@ -117,6 +128,38 @@ CASES = [
     ("include-twice", {"input": "x", "tools": [{"type": "web_search"}], "include": ["data_sources", "data_sources"]}, "W243", "include[1]"),
     ("data-sources-without-tools", {"input": "x", "include": ["data_sources"]}, "W244", "include[0]"),
     ("requirements-result-without-requirements", {"input": "x", "include": ["requirements_result"]}, "W245", "include[0]"),
+    # today's API: tool settings in their tools[] item, http and mcp tools
+    ("undocumented-field", {"input": "x", "verbose": True}, "W207", "verbose"),
+    ("undocumented-tool-field", {"input": "x", "tools": [{"type": "web_search", "fallback_to_web": True}]}, "W207", "tools[0].fallback_to_web"),
+    ("sdk-spelling", {"input": "x", "tools": [http_tool(parameters={"type": "object", "properties": {}, "additional_properties": False})]}, "W208", "tools[0].function.parameters.additional_properties"),
+    ("item-url-form", {"input": "x", "tools": [{"type": "web_search", "urls": ["ftp://x.com"]}]}, "E222", "tools[0].urls[0]"),
+    ("filter-mode", {"input": "x", "tools": [{"type": "file_search", "labels_filter_mode": "XOR"}]}, "E224", "tools[0].labels_filter_mode"),
+    ("strategy", {"input": "x", "tools": [{"type": "file_search", "retrieval_strategy": "neighbours"}]}, "E224", "tools[0].retrieval_strategy"),
+    ("threshold-range", {"input": "x", "tools": [{"type": "file_search", "retrieval_similarity_threshold": 1.5}]}, "E224", "tools[0].retrieval_similarity_threshold"),
+    ("neighbors-negative", {"input": "x", "tools": [{"type": "file_search", "max_neighbors": -1}]}, "E224", "tools[0].max_neighbors"),
+    ("neighbors-float", {"input": "x", "tools": [{"type": "file_search", "max_neighbors": 1.5}]}, "E203", "tools[0].max_neighbors"),
+    ("rephrase-string", {"input": "x", "tools": [{"type": "web_search", "rephrase_query": "yes"}]}, "E203", "tools[0].rephrase_query"),
+    ("headers-list", {"input": "x", "tools": [MCP | {"headers": ["a"]}]}, "E203", "tools[0].headers"),
+    ("header-number", {"input": "x", "tools": [MCP | {"headers": {"X": 1}}]}, "E203", "tools[0].headers.X"),
+    ("legacy-resources", {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": ["a.com"]}}}, "W225", "tool_resources.web_search"),
+    ("mcp-without-url", {"input": "x", "tools": [{"type": "mcp", "server_label": "gh"}]}, "E226", "tools[0].server_url"),
+    ("mcp-without-label", {"input": "x", "tools": [{"type": "mcp", "server_url": "https://m.example.com"}]}, "E226", "tools[0].server_label"),
+    ("http-without-endpoint", {"input": "x", "tools": [{"type": "http", "function": http_tool()["function"]}]}, "E226", "tools[0].endpoint"),
+    ("http-without-description", {"input": "x", "tools": [http_tool(description=None)]}, "E226", "tools[0].function.description"),
+    ("http-without-parameters", {"input": "x", "tools": [http_tool(parameters=None)]}, "E226", "tools[0].function.parameters"),
+    ("empty-system-prompt", {"input": "x", "system_prompt": " "}, "E226", "system_prompt"),
+    ("same-label", {"input": "x", "tools": [MCP, MCP]}, "E227", "tools[1].server_label"),
+    ("same-function", {"input": "x", "tools": [http_tool(), http_tool()]}, "E227", "tools[1].function.name"),
+    ("relative-url", {"input": "x", "tools": [MCP | {"server_url": "/sse"}]}, "E228", "tools[0].server_url"),
+    ("loopback-url", {"input": "x", "tools": [http_tool(url="http://127.0.0.1:8080/w")]}, "W229", "tools[0].endpoint.url"),
+    ("plain-http-url", {"input": "x", "tools": [MCP | {"server_url": "http://mcp.example.com"}]}, "W229", "tools[0].server_url"),
+    ("parameter-without-type", {"input": "x", "tools": [http_tool(parameters={"type": "object", "properties": {"city": {"description": "c"}}})]}, "E233", "tools[0].function.parameters.properties.city.type"),
+    ("parameters-not-object", {"input": "x", "tools": [http_tool(parameters={"type": "array"})]}, "E233", "tools[0].function.parameters.type"),
+    ("required-undeclared", {"input": "x", "tools": [http_tool(parameters={"type": "object", "properties": {}, "required": ["city"]})]}, "E234", "tools[0].function.parameters.required[0]"),
+    ("legacy-model", {"input": "x", "models": ["mistral-7b"]}, "W236", "models[0]"),
+    ("parameter-enum", {"input": "x", "tools": [http_tool(parameters={"type": "object", "properties": {"u": {"type": "string", "description": "d", "enum": ["c"]}}})]}, "W237", "tools[0].function.parameters.properties.u.enum"),
+    ("output-type-string", {"input": "x", "output_type": "json"}, "E246", "output_type"),
+    ("output-type-bad-type", {"input": "x", "output_type": {"type": "obj"}}, "E246", "output_type.type"),
 ]
 
 
@@ -160,13 +203,32 @@ def test_the_references_example_is_clean():
         {"input": "x", "requirements": [{"name": "a", "description": "d", "is_mandatory": False}]},
         {"input": "x", "requirements": []},
         {"input": "x", "tools": [{"type": "file_search"}, {"type": "web_search"}], "include": ["data_sources"]},
+        {"input": "x", "tools": [{"type": "file_search", "labels": ["finance", "2024"], "file_ids": ["file-1"]}]},
+        {"input": "x", "tools": [{"type": "web_search", "urls": list(L.URL_PREFIX_FORMS)}]},
+        {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": None}},
         {
             "input": "x",
-            "tools": [{"type": "file_search"}],
-            "tool_resources": {"file_search": {"labels": ["finance", "2024"], "file_ids": ["file-1"]}},
+            "tools": [
+                {"type": "web_search", "urls": ["example.com"], "query_suffix": "2026", "rephrase_query": True, "use_cached_pages": False},
+                {
+                    "type": "file_search",
+                    "labels": ["a"],
+                    "labels_filter_mode": "OR",
+                    "labels_filter": {"label": "a"},
+                    "file_ids": ["f"],
+                    "retrieval_strategy": "add_neighbors",
+                    "max_neighbors": 2,
+                    "retrieval_similarity_threshold": 0.5,
+                },
+                http_tool(),
+                MCP | {"headers": {"Authorization": "Bearer t"}, "allowed_tools": ["list_commits"]},
+                MCP | {"server_label": "other"},
+            ],
+            "system_prompt": "You are terse.",
+            "output_type": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+            "response_language": "unset",
         },
-        {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": list(L.URL_PREFIX_FORMS)}}},
-        {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": None}},
+        {"input": "x", "tools": [http_tool(parameters={"type": "object", "properties": {}, "additionalProperties": False})]},
         {"input": "x", "models": None, "tools": None, "tool_resources": None, "requirements": None, "include": None, "response_language": None},
         {"input": "x", "include": []},
         *({"input": "x", "models": [m]} for m in L.KNOWN_MODELS),
@@ -196,7 +258,7 @@ def test_exactly_ten_requirements_and_128_words_are_accepted():
     ],
 )
 def test_accepted_url_prefixes(url):
-    body = {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": [url]}}}
+    body = {"input": "x", "tools": [{"type": "web_search", "urls": [url]}]}
     assert findings(body) == []
 
 
@@ -205,9 +267,9 @@ def test_accepted_url_prefixes(url):
     ["", "localhost", "example", "ftp://example.com", "http://example.com", "https://", "exa mple.com", "example.com?q=1", "-bad.example.com", "https://example.com#top"],
 )
 def test_rejected_url_prefixes(url):
-    body = {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": ["a.com", url]}}}
+    body = {"input": "x", "tools": [{"type": "web_search", "urls": ["a.com", url]}]}
     d = one(body, "E222")
-    assert d.path == ("tool_resources", "web_search", "urls", 1)
+    assert d.path == ("tools", 0, "urls", 1)
     assert repr(url) in d.message
     assert "https://example.com" in d.hint
 
@@ -238,9 +300,9 @@ def test_duplicate_name_refers_to_the_first():
 
 
 def test_requirements_with_tools_points_at_the_tools():
-    d = one({"input": "x", "requirements": reqs(1), "tools": [{"type": "file_search"}]}, "E214")
+    d = one({"input": "x", "requirements": reqs(1), "tools": [{"type": "file_search"}]}, "W214")
     assert [r.path for r in d.related] == [("tools",)]
-    assert "ignore" in d.message
+    assert "ignored" in d.message and d.severity == "warning"
 
 
 def test_tool_listed_twice_refers_to_the_first():
@@ -255,8 +317,8 @@ def test_an_unknown_tool_with_resources_is_reported_once():
 
 def test_urls_given_as_a_string_is_one_finding():
     # Not one E222 per character of the string.
-    body = {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": "a.com"}}}
-    assert findings(body) == [("E203", "tool_resources.web_search.urls")]
+    body = {"input": "x", "tools": [{"type": "web_search", "urls": "a.com"}]}
+    assert findings(body) == [("E203", "tools[0].urls")]
 
 
 def test_a_null_role_is_not_an_unknown_role():
@@ -281,7 +343,10 @@ def test_a_null_role_is_not_an_unknown_role():
         ({"input": "x", "language": "french"}, "E206", "did you mean 'response_language'?"),
         ({"input": "x", "budget": "enormous"}, "E240", None),
         ({"input": "x", "requirements": [{"name": "a", "description": "d", "mandatory": True}]}, "E206", "did you mean 'is_mandatory'?"),
-        ({"input": "x", "tools": [{"type": "web_search", "urls": []}]}, "E206", "a tool's settings go in tool_resources"),
+        ({"input": "x", "tools": [{"type": "web_search", "labels": []}]}, "E206", "'labels' is a setting of the file_search tool"),
+        ({"input": "x", "tools": [MCP | {"alowed_tools": []}]}, "E206", "did you mean 'allowed_tools'?"),
+        ({"input": "x", "tools": [{"type": "file_search", "retrieval_strategy": "full_docs"}]}, "E224", "did you mean 'full_doc'?"),
+        ({"input": "x", "tools": [http_tool(parameters={"type": "object", "properties": {"city": {"type": "string", "description": "c"}}, "required": ["cty"]})]}, "E234", "did you mean 'city'?"),
     ],
 )
 def test_near_misses_get_a_hint(body, code, hint):
@@ -289,7 +354,7 @@ def test_near_misses_get_a_hint(body, code, hint):
 
 
 def test_byok_model_warning_without_a_near_miss_has_no_hint():
-    d = one({"input": "x", "models": ["my-org-claude-sonnet"]}, "W231")
+    d = one({"input": "x", "models": ["my-org-finetune-v2"]}, "W231")
     assert d.hint is None and d.severity == "warning"
     assert "bring-your-own-key" in d.message
 
@@ -298,7 +363,7 @@ def test_messages_say_what_the_api_allows():
     assert "low, medium, high" in one({"input": "x", "budget": "max"}, "E240").message
     assert "data_sources, requirements_result" in one({"input": "x", "include": ["all"]}, "E241").message
     assert ", ".join(L.LANGUAGES) in one({"input": "x", "response_language": "klingon"}, "E242").message
-    assert "file_search and web_search" in one({"input": "x", "tools": [{"type": "mcp"}]}, "E220").message
+    assert ", ".join(L.TOOL_TYPES) in one({"input": "x", "tools": [{"type": "browser"}]}, "E220").message
     assert "user or assistant" in one({"input": [{"role": "system", "content": "x"}]}, "E204").message
     assert "single model" in one({"input": "x", "models": ["a", "b"]}, "E230").message
 
@@ -438,3 +503,46 @@ def test_nan_and_infinity_are_not_json(text, word, column):
     assert (d.code, d.span.line, d.span.column) == ("E005", 1, column)
     assert f"{word} is not a JSON number" in d.message
     assert compiled.request is None
+
+
+# ------------------------------------------------------------ today's API
+
+
+def test_legacy_tool_resources_pass_with_a_warning_that_says_how_to_move_them():
+    body = {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": ["example.com"]}}}
+    found = check_request(body)
+    assert [d.code for d in found] == ["W225"]
+    assert '{"type": "web_search", "urls": ["example.com"]}' in found[0].hint
+
+
+def test_legacy_resources_are_still_judged():
+    body = {"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": ["ftp://x.com"]}}}
+    assert ("E222", "tool_resources.web_search.urls[0]") in findings(body)
+
+
+def test_a_loopback_tool_url_says_why_the_cloud_cannot_reach_it():
+    d = one({"input": "x", "tools": [MCP | {"server_url": "http://localhost:9000/mcp"}]}, "W229")
+    assert "AI21's cloud cannot reach" in d.message and "--call-tools" in d.hint
+
+
+def test_any_number_of_http_and_mcp_tools_but_one_of_each_search_tool():
+    body = {"input": "x", "tools": [MCP, MCP | {"server_label": "b"}, http_tool(), {"type": "web_search"}, {"type": "file_search"}]}
+    assert findings(body) == []
+    assert ("E223", "tools[1].type") in findings({"input": "x", "tools": [{"type": "file_search"}, {"type": "file_search"}]})
+
+
+def test_same_label_refers_to_the_first():
+    d = one({"input": "x", "tools": [MCP, http_tool(), MCP]}, "E227")
+    assert [r.path for r in d.related] == [("tools", 0, "server_label")]
+
+
+def test_a_label_may_repeat_across_tool_types():
+    # An mcp server and an http function are different namespaces.
+    tool = http_tool()
+    tool["function"]["name"] = "github"
+    assert findings({"input": "x", "tools": [MCP, tool]}) == []
+
+
+def test_undocumented_fields_are_warnings_never_errors():
+    body = {"input": "x", "verbose": True, "stream": False, "variant": "main", "tools": [{"type": "file_search", "hybrid_search_alpha": 0.5, "path": "/a"}]}
+    assert {d.severity for d in check_request(body)} == {"warning"}

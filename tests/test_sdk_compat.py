@@ -7,6 +7,7 @@ server with api_host; its own response model parses every response.
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -101,7 +102,11 @@ def test_async_client_create_and_poll(server):
 def test_sdk_errors_map_from_our_status_codes(server, client):
     with pytest.raises(UnprocessableEntity) as e:
         client.beta.maestro.runs.create(input="x", budget="hihg")
-    assert "E240" in e.value.details
+    assert e.value.status_code == 422 and "E240" in str(e.value)
+    # The SDK keeps the body as text; it is AI21's (FastAPI's) shape.
+    (item,) = json.loads(e.value.details)["detail"]
+    assert item["loc"] == ["body", "budget"] and item["type"] == "value_error" and "hihg" in item["msg"]
+    assert item["code"] == "E240" and item["hint"] == "did you mean 'high'?"
     with pytest.raises(AI21APIError) as e:
         client.beta.maestro.runs.retrieve("no-such-run")
     assert e.value.status_code == 404

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import math
+import signal
+
 import click
 
-from ..server.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig
 from ..compiler.endpoint import API_PREFIX
 from ..exitcodes import EXIT_USAGE
+from ..server.config import DEFAULT_HOST, DEFAULT_MAX_RUNS, DEFAULT_MAX_STORE_BYTES, DEFAULT_PORT, ServerConfig
 from .common import fail
 
-RATE = click.FloatRange(0.0, 1.0)
-SECONDS = click.FloatRange(min=0.0)
+
+class _Finite(click.FloatRange):
+    """A FloatRange that refuses nan and inf (FloatRange lets nan through any bound)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+RATE = _Finite(0.0, 1.0)
+SECONDS = _Finite(min=0.0)
+POSITIVE_SECONDS = _Finite(min=0.0, min_open=True)
 
 SERVE_EPILOG = """\b
 Examples:
@@ -19,7 +34,7 @@ Examples:
   maestro serve --seed 7 --fail-rate 0.2 --rate-limit-rate 0.1
   AI21_API_HOST=http://127.0.0.1:8021/studio/v1 python my_sdk_script.py
 
-Exit codes: 0 stopped with Ctrl-C; 2 bad option, or the port cannot be used.
+Exit codes: 0 stopped by Ctrl-C or SIGTERM; 2 bad option, or the port cannot be used.
 See docs/server.md for what the simulation does and does not do."""
 
 
@@ -37,7 +52,11 @@ See docs/server.md for what the simulation does and does not do."""
 @click.option("--latency", default=0.0, show_default=True, type=SECONDS, help="Seconds added to every API call.")
 @click.option("--drop-rate", default=0.0, show_default=True, type=RATE, help="Fraction of API calls whose connection is closed without a response.")
 @click.option("--require-key", envvar="MAESTRO_SERVE_KEY", metavar="KEY", help="Demand 'Authorization: Bearer KEY' on API calls (env MAESTRO_SERVE_KEY keeps it out of ps).")
-@click.option("--max-runs", default=10000, show_default=True, type=click.IntRange(min=1), help="Runs kept in memory; past it the oldest finished run is evicted.")
+@click.option("--max-runs", default=DEFAULT_MAX_RUNS, show_default=True, type=click.IntRange(min=1), help="Runs kept in memory; past it the oldest finished run is evicted.")
+@click.option("--max-store-bytes", default=DEFAULT_MAX_STORE_BYTES, show_default=True, type=click.IntRange(min=1024 * 1024), help="Bytes of runs (as JSON) kept in memory; past it the oldest finished runs are evicted.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=POSITIVE_SECONDS, help="Seconds a connection has to send a whole request head before it is closed.")
+@click.option("--call-tools", is_flag=True, help="Really POST each http tool's arguments to its endpoint when that is on loopback (others are not called); see docs/server.md.")
+@click.option("--tool-timeout", default=5.0, show_default=True, type=POSITIVE_SECONDS, help="Seconds each real tool call may take (with --call-tools).")
 @click.option("-q", "--quiet", is_flag=True, help="No request log; only the ready line and warnings.")
 def serve(host, port, quiet, **options):
     """Serve a local simulation of the Maestro runs API, for offline runs and tests.
@@ -77,19 +96,28 @@ def serve(host, port, quiet, **options):
         for line in _summary(config):
             click.echo(f"  {line}")
 
-    server = make_server(create_app(config), on_ready=ready, log_config=_log_config(quiet), access_log=not quiet)
+    server = make_server(
+        create_app(config), on_ready=ready, log_config=_log_config(quiet), access_log=not quiet, header_timeout=config.header_timeout
+    )
+    # uvicorn catches SIGINT and SIGTERM, shuts down gracefully, then raises
+    # the signal again under the handler that was in place before: for
+    # SIGTERM (Docker, systemd) the default one would kill us silently.
+    stopped_by: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopped_by.append("SIGTERM"))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled
-        pass
+        stopped_by.append("Ctrl-C")
     finally:
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
-    click.echo("maestro serve: stopped", err=True)
+    click.echo("maestro serve: stopped" + (f" ({stopped_by[0]})" if stopped_by else ""), err=True)
 
 
 def _summary(config: ServerConfig) -> list[str]:
     lines = [
-        f"runs take {config.run_seconds:g} s (x2 medium, x4 high budget); at most {config.max_runs} kept",
+        f"runs take {config.run_seconds:g} s (x2 medium, x4 high budget); at most {config.max_runs} runs"
+        f" and {config.max_store_bytes / 2**20:g} MiB of them kept",
         "for the ai21 SDK: AI21_API_HOST=<the URL above>; Ctrl-C to stop",
     ]
     faults = [
@@ -110,6 +138,8 @@ def _summary(config: ServerConfig) -> list[str]:
         lines.append(f"faults (seed {config.seed}): " + ", ".join(faults))
     if config.require_key:
         lines.append("API calls need 'Authorization: Bearer <key>'")
+    if config.call_tools:
+        lines.append(f"--call-tools: http tools on loopback endpoints are really called ({config.tool_timeout:g} s each); others are not called")
     return lines
 
 

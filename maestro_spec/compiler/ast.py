@@ -32,9 +32,45 @@ class Str:
 
 
 @dataclass(frozen=True, slots=True)
-class StrList:
-    items: tuple[Str, ...]
+class Number:
+    value: int | float
     span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Null:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class List:
+    items: tuple["Value", ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    key: Union[Name, Str]
+    value: "Value"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """{ key value ... }: a JSON object; keys are bare names or strings."""
+
+    entries: tuple[Entry, ...]
+    span: Span
+
+
+# A bare word (Name) is a string value: `retrieval_strategy add_neighbors`.
+Value = Union[Str, Number, Bool, Null, Name, List, Block]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +97,27 @@ class Requirement:
 @dataclass(frozen=True, slots=True)
 class ToolField:
     key: Name
-    value: Union[Str, StrList]
+    value: Value
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """parameter NAME TYPE "description" [required], in an http tool."""
+
+    name: Union[Name, Str]
+    type: Name
+    description: Str
+    required: Span | None
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Tool:
     type: Name
+    label: Name | Str | None  # an http tool's function name, an mcp tool's server label
     fields: tuple[ToolField, ...]
+    parameters: tuple[Parameter, ...]
     span: Span
 
 
@@ -97,13 +146,25 @@ class Language:
 
 
 @dataclass(frozen=True, slots=True)
+class SystemPrompt:
+    value: Str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class OutputType:
+    value: Union[Block, Str]  # a JSON Schema, or the path of a .json file next to the spec
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: Name
     default: Str | None
     span: Span
 
 
-Statement = Union[Input, Requirement, Tool, Model, Budget, Include, Language, Param]
+Statement = Union[Input, Requirement, Tool, Model, Budget, Include, Language, SystemPrompt, OutputType, Param]
 
 # The keyword that introduces each statement kind (for messages and fmt).
 KEYWORDS: dict[type, str] = {
@@ -114,6 +175,8 @@ KEYWORDS: dict[type, str] = {
     Budget: "budget",
     Include: "include",
     Language: "language",
+    SystemPrompt: "system_prompt",
+    OutputType: "output_type",
     Param: "param",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from .diagnostics import Diagnostic, span_at, span_of
 from .strings import PLACEHOLDER_RE, BadEscape, dedent_long, offset_span, unescape
 from .suggest import did_you_mean
 
-STATEMENT_KEYWORDS = ("input", "requirement", "tool", "model", "budget", "include", "language", "param")
+STATEMENT_KEYWORDS = tuple(ast.KEYWORDS.values())
 
 # How each terminal is named in "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -22,6 +23,13 @@ _TERMINAL_NAMES = {
     "LONG_STRING": None,  # folded into "a string"
     "NAME": "a name",
     "MANDATORY": "'mandatory'",
+    "REQUIRED": "'required'",
+    "PARAMETER": "'parameter'",
+    "NUMBER": "a number",
+    "TRUE": "true",
+    "FALSE": "false",
+    "NULL": "null",
+    "COLON": "':'",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
     "LSQB": "'['",
@@ -37,7 +45,8 @@ _VALUE_HINTS = {
     "budget": "budget takes one of: low, medium, high (unquoted)",
     "language": "language takes a language name, unquoted: language french",
     "include": "include takes unquoted names: include data_sources, requirements_result",
-    "tool": "tool takes a tool type: tool web_search, tool file_search",
+    "tool": "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL",
+    "parameter": 'parameter NAME TYPE "description" [required], e.g. parameter city string "The city" required',
     "param": "param takes a name: param document, or param tone = \"friendly\"",
 }
 
@@ -103,9 +112,40 @@ class _ToAST(Transformer):
     def string(self, children):
         return children[0]
 
+    vstring = kstring = string
+
     @v_args(meta=True)
     def list(self, meta, children):
-        return ast.StrList(tuple(c for c in children if c is not None), span_of(meta))
+        return ast.List(tuple(c for c in children if c is not None), span_of(meta))
+
+    @v_args(meta=True)
+    def block(self, meta, children):
+        return ast.Block(tuple(c for c in children if c is not None), span_of(meta))
+
+    @v_args(meta=True)
+    def entry(self, meta, children):
+        key, value = (c for c in children if c is not None)
+        return ast.Entry(key, value, span_of(meta))
+
+    def NUMBER(self, tok: Token) -> ast.Number:
+        text = str(tok)
+        try:
+            value = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:  # more digits than Python converts
+            value = float("inf")
+        if isinstance(value, float) and not math.isfinite(value):
+            self.diagnostics.append(Diagnostic("E006", f"the number {_shown(tok)} is too large", span_of(tok), hint="JSON numbers beyond 1e308 are not portable; write a smaller one"))
+            value = 0
+        return ast.Number(value, span_of(tok))
+
+    def TRUE(self, tok: Token) -> ast.Bool:
+        return ast.Bool(True, span_of(tok))
+
+    def FALSE(self, tok: Token) -> ast.Bool:
+        return ast.Bool(False, span_of(tok))
+
+    def NULL(self, tok: Token) -> ast.Null:
+        return ast.Null(span_of(tok))
 
     @v_args(meta=True)
     def message(self, meta, children):
@@ -127,12 +167,29 @@ class _ToAST(Transformer):
     def tool_field(self, meta, children):
         return ast.ToolField(children[0], children[1], span_of(meta))
 
+    @v_args(meta=True)
+    def parameter_row(self, meta, children):
+        name, kind, description, required = children
+        return ast.Parameter(name, kind, description, span_of(required) if required else None, span_of(meta))
+
     def tool_body(self, children):
         return tuple(children)
 
     @v_args(meta=True)
     def tool_stmt(self, meta, children):
-        return ast.Tool(children[0], children[1] or (), span_of(meta))
+        kind, label, body = children
+        body = body or ()
+        fields = tuple(c for c in body if isinstance(c, ast.ToolField))
+        parameters = tuple(c for c in body if isinstance(c, ast.Parameter))
+        return ast.Tool(kind, label, fields, parameters, span_of(meta))
+
+    @v_args(meta=True)
+    def system_prompt_stmt(self, meta, children):
+        return ast.SystemPrompt(children[0], span_of(meta))
+
+    @v_args(meta=True)
+    def output_type_stmt(self, meta, children):
+        return ast.OutputType(children[0], span_of(meta))
 
     @v_args(meta=True)
     def model_stmt(self, meta, children):

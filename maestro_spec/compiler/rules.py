@@ -2,16 +2,26 @@
 
 This is the single judge of a request: `maestro check body.json`, the spec
 compiler (on the body it emits) and the local server all call `check_request`.
-Findings carry a JSON path; callers map paths to source spans.
+Fields are judged by the kinds limits.py gives them; the rules that span
+fields (turns alternate, one web_search, unique labels...) are written here.
+Findings carry a JSON path that names the field itself, as pydantic and
+FastAPI do (`tools[0].server_url`); callers map paths to source spans.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from urllib.parse import urlsplit
 
 from . import limits as L
 from .diagnostics import Diagnostic, JsonPath, Related
+from .endpoint import is_loopback
 from .suggest import closest
+
+# Codes for an enum outside its list, where the field has one of its own.
+_ENUM_CODES = {("budget",): "E240", ("response_language",): "E242"}
+_SDK_SPELLING = {"additional_properties": "additionalProperties"}
 
 
 def _kind(value) -> str:
@@ -19,7 +29,9 @@ def _kind(value) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -30,17 +42,21 @@ def _kind(value) -> str:
     return type(value).__name__
 
 
-def _maybe(word: str, choices) -> str | None:
+def _maybe(word, choices) -> str | None:
     match = closest(word, choices) if isinstance(word, str) else None
     return f"did you mean '{match}'?" if match else None
+
+
+def an(word: str) -> str:
+    # "an mcp tool", "an http tool": the article follows the sound of the letters.
+    return ("an " if word[:1] in "aeiou" or word.startswith(("mcp", "http")) else "a ") + word
 
 
 class _Checker:
     def __init__(self) -> None:
         self.found: list[Diagnostic] = []
         # Unknown tool types already reported under tools, so tool_resources
-        # does not report the same mistake twice (a spec's `tool x {...}`
-        # produces both).
+        # does not report the same mistake twice.
         self.unknown_tool_types: set[str] = set()
 
     def add(self, code: str, path: JsonPath, message: str, hint: str | None = None, related=()) -> None:
@@ -52,16 +68,6 @@ class _Checker:
             self.add("E203", path, f"{what} must be {_kind(expected())}, found {_kind(value)}", hint)
         return ok
 
-    def unknown_keys(self, obj: dict, allowed, path: JsonPath, where: str, hint: str | None = None) -> None:
-        for key in obj:
-            if key not in allowed:
-                self.add(
-                    "E206",
-                    (*path, key),
-                    f"unknown field '{key}' in {where}; allowed: {', '.join(allowed)}",
-                    _maybe(key, allowed) or hint,
-                )
-
     def str_list(self, value, path: JsonPath, what: str) -> list[str]:
         hint = f"write a list: {what} [{json.dumps(value)}]" if isinstance(value, str) else None
         if not self.type_is(value, list, path, what, hint):
@@ -72,36 +78,207 @@ class _Checker:
                 good.append(item)
         return good
 
+    # -- fields judged by the table
+
+    def fields(self, obj: dict, fields, path: JsonPath, where: str, *, skip=(), elsewhere=None) -> None:
+        """Unknown keys, missing required fields, and each value by its kind."""
+        by_name = {f.name: f for f in fields}
+        for key in obj:
+            if key in skip:
+                continue
+            f = by_name.get(key)
+            if f is None:
+                known = [f.name for f in fields if f.documented]
+                hint = _maybe(key, known) or (elsewhere(key) if elsewhere else None)
+                self.add("E206", (*path, key), f"unknown field '{key}' in {where}; allowed: {', '.join([*skip, *known])}", hint)
+            elif not f.documented:
+                self.add(
+                    "W207",
+                    (*path, key),
+                    f"'{key}' is in AI21's OpenAPI document but not in its documentation: it may change or be ignored",
+                )
+        for f in fields:
+            value = obj.get(f.name)
+            if value is None:
+                if f.required:
+                    self.add("E226", (*path, f.name), f"{where} needs '{f.name}'" + (f": {f.doc[0].lower()}{f.doc[1:].rstrip('.')}" if f.doc else ""))
+                elif f.name in obj and not f.nullable:
+                    self.add("E203", (*path, f.name), f"{f.name} must not be null; leave it out for the default")
+                continue
+            self.value(value, f, (*path, f.name))
+
+    def value(self, value, f: L.Field, path: JsonPath) -> None:
+        kind, what = f.kind, f.name
+        if isinstance(kind, L.Str):
+            if self.type_is(value, str, path, what):
+                if kind.nonblank and not value.strip():
+                    self.add("E226", path, f"{what} is empty")
+                elif kind.form == "absolute_url":
+                    self.url(value, path, what)
+        elif isinstance(kind, L.Bool):
+            self.type_is(value, bool, path, what)
+        elif isinstance(kind, (L.Int, L.Num)):
+            self.number(value, kind, path, what)
+        elif isinstance(kind, L.Enum):
+            if self.type_is(value, str, path, what) and value not in kind.choices:
+                code = _ENUM_CODES.get(tuple(path), "E224")
+                label = "response language" if code == "E242" else what
+                self.add(code, path, f"unknown {label} {value!r}: allowed are {', '.join(kind.choices)}", _maybe(value, kind.choices))
+        elif isinstance(kind, L.StrList):
+            for i, item in enumerate(self.str_list(value, path, what)):
+                if kind.form == "url_prefix" and not L.URL_PREFIX_RE.match(item):
+                    self.add(
+                        "E222",
+                        (*path, i),
+                        f"{item!r} is not a URL prefix the API accepts",
+                        "use one of the forms " + ", ".join(L.URL_PREFIX_FORMS),
+                    )
+        elif isinstance(kind, L.StrMap):
+            if self.type_is(value, dict, path, what):
+                for key, item in value.items():
+                    self.type_is(item, str, (*path, key), f"each value of {what}")
+        elif isinstance(kind, L.Obj):
+            self.type_is(value, dict, path, what)
+        elif isinstance(kind, L.Schema):
+            self.schema(value, path)
+        elif isinstance(kind, L.Params):
+            self.params(value, path)
+        elif isinstance(kind, L.Block):
+            if self.type_is(value, dict, path, what):
+                self.fields(value, kind.fields, path, f"{what}")
+
+    def number(self, value, kind, path: JsonPath, what: str) -> None:
+        want = int if isinstance(kind, L.Int) else (int, float)
+        if isinstance(value, bool) or not isinstance(value, want) or (isinstance(value, float) and not math.isfinite(value)):
+            self.add("E203", path, f"{what} must be {'an integer' if want is int else 'a number'}, found {_kind(value)}")
+            return
+        low, high = kind.min, kind.max
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"from {low} to {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
+            self.add("E224", path, f"{what} is {value}: it must be {span}")
+
+    def url(self, value: str, path: JsonPath, what: str) -> None:
+        try:
+            parts = urlsplit(value.strip())
+            host = parts.hostname
+        except ValueError:
+            parts, host = None, None
+        if parts is None or parts.scheme not in ("https", "http") or not host:
+            self.add("E228", path, f"{what} {value!r} is not an absolute URL", "write it in full, like https://tools.example.com/mcp")
+            return
+        if is_loopback(host) or _is_private(host):
+            self.add(
+                "W229",
+                path,
+                f"{what} points at {host}, which AI21's cloud cannot reach: the run calls it from AI21's machines, not yours",
+                "use a public https URL; a loopback URL works only with the local server (maestro serve --call-tools)",
+            )
+        elif parts.scheme == "http":
+            self.add(
+                "W229",
+                path,
+                f"{what} is plain http: the call and its headers would cross the network unencrypted",
+                "use https://",
+            )
+
+    def schema(self, value, path: JsonPath) -> None:
+        if not isinstance(value, dict):
+            self.add("E246", path, f"output_type must be a JSON Schema object, found {_kind(value)}", 'for example {"type": "object", "properties": {...}}')
+            return
+        kind = value.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        for k in kinds:
+            if kind is not None and k not in L.JSON_SCHEMA_TYPES:
+                self.add("E246", (*path, "type"), f"{k!r} is not a JSON Schema type: allowed are {', '.join(L.JSON_SCHEMA_TYPES)}", _maybe(k, L.JSON_SCHEMA_TYPES))
+        if "properties" in value and not isinstance(value["properties"], dict):
+            self.add("E246", (*path, "properties"), f"properties must be an object of property schemas, found {_kind(value['properties'])}")
+        if "required" in value:
+            self.str_list(value["required"], (*path, "required"), "required")
+
+    def params(self, value, path: JsonPath) -> None:
+        if not self.type_is(value, dict, path, "parameters"):
+            return
+        allowed = ("type", "properties", "required", "additionalProperties")
+        for key in value:
+            if key in _SDK_SPELLING:
+                self.add(
+                    "W208",
+                    (*path, key),
+                    f"'{key}' is the SDK's type-hint spelling; the API's field is '{_SDK_SPELLING[key]}'",
+                    f"write \"{_SDK_SPELLING[key]}\"",
+                )
+            elif key not in allowed:
+                self.add("E206", (*path, key), f"unknown field '{key}' in parameters; allowed: {', '.join(allowed)}", _maybe(key, allowed))
+        if "type" in value and value["type"] != "object":
+            self.add("E233", (*path, "type"), f"parameters must be of type \"object\", found {value['type']!r}")
+        props = value.get("properties", {})
+        if not self.type_is(props, dict, (*path, "properties"), "properties"):
+            props = {}
+        for name, prop in props.items():
+            at = (*path, "properties", name)
+            if not self.type_is(prop, dict, at, f"parameter {name!r}"):
+                continue
+            for key in ("type", "description"):
+                if key not in prop:
+                    self.add("E233", (*at, key), f"parameter {name!r} has no {key}: each parameter needs a type and a description")
+            if "type" in prop and self.type_is(prop["type"], str, (*at, "type"), "a parameter's type") and prop["type"] not in L.PARAMETER_TYPES:
+                self.add("E224", (*at, "type"), f"unknown parameter type {prop['type']!r}: allowed are {', '.join(L.PARAMETER_TYPES)}", _maybe(prop["type"], L.PARAMETER_TYPES))
+            if "description" in prop:
+                self.type_is(prop["description"], str, (*at, "description"), "a parameter's description")
+            for key in prop:
+                if key not in ("type", "description"):
+                    self.add("W237", (*at, key), f"only type and description are documented for a parameter: AI21 may ignore '{key}'")
+        if "required" in value:
+            for i, name in enumerate(self.str_list(value["required"], (*path, "required"), "required")):
+                if name not in props:
+                    self.add("E234", (*path, "required", i), f"required names {name!r}, which is not a declared parameter", _maybe(name, props) or f"declare it under properties, or drop it from required")
+        if "additionalProperties" in value:
+            self.type_is(value["additionalProperties"], bool, (*path, "additionalProperties"), "additionalProperties")
+
+
+def _is_private(host: str) -> bool:
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host.lower().endswith((".local", ".internal", ".localhost"))
+    return address.is_private or address.is_link_local or address.is_unspecified
+
 
 def check_request(body) -> list[Diagnostic]:
     c = _Checker()
     if not isinstance(body, dict):
         c.add("E200", (), f"a request body must be a JSON object, found {_kind(body)}")
         return c.found
-    c.unknown_keys(body, L.REQUEST_FIELDS, (), "the request")
+    special = ("input", "models", "tools", "tool_resources", "requirements", "include")
+    simple = [f for f in L.REQUEST_FIELDS if f.name not in special]
+    for key in body:
+        if key not in L.REQUEST_FIELD:
+            known = [f.name for f in L.REQUEST_FIELDS if f.documented]
+            c.add("E206", (key,), f"unknown field '{key}' in the request; allowed: {', '.join(known)}", _maybe(key, known))
+    c.fields({k: v for k, v in body.items() if k not in special and k in L.REQUEST_FIELD}, simple, (), "the request")
     _input(c, body)
     has_requirements = _requirements(c, body.get("requirements"))
     enabled = _tools(c, body.get("tools"))
     _tool_resources(c, body.get("tool_resources"), enabled)
     if has_requirements and enabled:
         c.add(
-            "E214",
+            "W214",
             ("requirements",),
-            "requirements are ignored when tools are enabled: the API only applies requirements to runs without tools",
-            "drop the tools, or move the requirements into the input's instructions",
+            "requirements together with tools: the old API ignored requirements when tools were on; "
+            "today's documentation no longer says so, so check that they are scored",
+            "drop the tools, or read requirements_result to see the scores",
             [Related("tools are enabled here", path=("tools",))],
         )
     _models(c, body.get("models"))
-    _enum(c, body, "budget", L.BUDGETS, "E240", "budget")
     _include(c, body.get("include"), bool(enabled), has_requirements)
-    if body.get("response_language") is not None:
-        _enum(c, body, "response_language", L.LANGUAGES, "E242", "response language")
     return c.found
 
 
 def _input(c: _Checker, body: dict) -> None:
     if "input" not in body:
-        c.add("E201", (), "the request has no input: give an instruction string or a list of messages")
+        c.add("E201", ("input",), "the request has no input: give an instruction string or a list of messages")
         return
     value = body["input"]
     if isinstance(value, str):
@@ -120,15 +297,17 @@ def _input(c: _Checker, body: dict) -> None:
         if not c.type_is(m, dict, path, "a message"):
             previous = None
             continue
-        c.unknown_keys(m, ("role", "content"), path, "a message")
+        for key in m:
+            if key not in ("role", "content"):
+                c.add("E206", (*path, key), f"unknown field '{key}' in a message; allowed: role, content", _maybe(key, ("role", "content")))
         role = m.get("role")
         if "role" not in m:
-            c.add("E203", path, "a message needs a role: user or assistant")
+            c.add("E203", (*path, "role"), "a message needs a role: user or assistant")
         elif role not in L.ROLES:
             c.add("E204", (*path, "role"), f"unknown role {role!r}: a message's role is user or assistant", _maybe(role, L.ROLES))
             role = None
         if "content" not in m:
-            c.add("E203", path, "a message needs content")
+            c.add("E203", (*path, "content"), "a message needs content")
         elif c.type_is(m["content"], str, (*path, "content"), "a message's content") and not m["content"].strip():
             c.add("E202", (*path, "content"), "this message is empty")
         if role is not None and role == previous:
@@ -158,10 +337,12 @@ def _requirements(c: _Checker, value) -> bool:
         path = ("requirements", i)
         if not c.type_is(r, dict, path, "a requirement"):
             continue
-        c.unknown_keys(r, L.REQUIREMENT_FIELDS, path, "a requirement")
+        for key in r:
+            if key not in L.REQUIREMENT_FIELDS:
+                c.add("E206", (*path, key), f"unknown field '{key}' in a requirement; allowed: {', '.join(L.REQUIREMENT_FIELDS)}", _maybe(key, L.REQUIREMENT_FIELDS))
         for key in ("name", "description"):
             if key not in r:
-                c.add("E213", path, f"a requirement has no {key}")
+                c.add("E213", (*path, key), f"a requirement has no {key}")
             elif c.type_is(r[key], str, (*path, key), f"a requirement's {key}") and not r[key].strip():
                 c.add("E213", (*path, key), f"this requirement's {key} is empty")
         description = r.get("description")
@@ -192,41 +373,74 @@ def _requirements(c: _Checker, value) -> bool:
     return bool(value)
 
 
+def _label(item: dict, path: tuple[str, ...]):
+    for key in path:
+        item = item.get(key) if isinstance(item, dict) else None
+    return item
+
+
+def _owner_hint(kind: str):
+    """For an unknown key in one tool type's item: the tool type it belongs to."""
+
+    def hint(key: str) -> str | None:
+        for other, t in L.TOOLS.items():
+            if other != kind and any(p[-1] == key or p[0] == key for p, _ in t.leaves()):
+                return f"'{key}' is a setting of the {other} tool"
+        return None
+
+    return hint
+
+
 def _tools(c: _Checker, value) -> set[str]:
     enabled: set[str] = set()
     if value is None:
         return enabled
     if not c.type_is(value, list, ("tools",), "tools"):
         return enabled
-    first_at: dict[str, int] = {}
+    first_of_type: dict[str, int] = {}
+    first_label: dict[tuple[str, str], int] = {}
     for i, t in enumerate(value):
         path = ("tools", i)
         if not c.type_is(t, dict, path, "a tool"):
             continue
-        c.unknown_keys(t, ("type",), path, "a tool", "a tool's settings go in tool_resources")
         kind = t.get("type")
         if "type" not in t:
-            c.add("E203", path, "a tool needs a type: file_search or web_search")
+            c.add("E226", (*path, "type"), f"a tool needs a type: {', '.join(L.TOOL_TYPES)}")
             continue
-        if kind not in L.TOOL_TYPES:
+        if not isinstance(kind, str) or kind not in L.TOOLS:
             if isinstance(kind, str):
                 c.unknown_tool_types.add(kind)
             c.add(
                 "E220",
                 (*path, "type"),
-                f"unknown tool type {kind!r}: the API offers {' and '.join(L.TOOL_TYPES)}",
+                f"unknown tool type {kind!r}: the API offers {', '.join(L.TOOL_TYPES)}",
                 _maybe(kind, L.TOOL_TYPES),
             )
             continue
-        if kind in first_at:
+        spec = L.TOOLS[kind]
+        c.fields(t, spec.fields, path, an(kind) + " tool", skip=("type",), elsewhere=_owner_hint(kind))
+        if spec.max_count == 1 and kind in first_of_type:
             c.add(
                 "E223",
                 (*path, "type"),
-                f"tool {kind} is listed twice",
-                "declare each tool once, with all its resources",
-                [Related("first listed here", path=("tools", first_at[kind]))],
+                f"tool {kind} is listed twice: a run takes at most one {kind} tool",
+                "declare it once, with all its settings",
+                [Related("first listed here", path=("tools", first_of_type[kind]))],
             )
-        first_at.setdefault(kind, i)
+        first_of_type.setdefault(kind, i)
+        if spec.label is not None:
+            label = _label(t, spec.label)
+            if isinstance(label, str) and label.strip():
+                key = (kind, label)
+                if key in first_label:
+                    c.add(
+                        "E227",
+                        (*path, *spec.label),
+                        f"two {kind} tools are named {label!r}: {spec.label_doc} must be unique in a run",
+                        "rename one of them",
+                        [Related("first named here", path=("tools", first_label[key], *spec.label))],
+                    )
+                first_label.setdefault(key, i)
         enabled.add(kind)
     return enabled
 
@@ -236,12 +450,13 @@ def _tool_resources(c: _Checker, value, enabled: set[str]) -> None:
         return
     if not c.type_is(value, dict, ("tool_resources",), "tool_resources"):
         return
-    for kind, fields in value.items():
+    for kind, settings in value.items():
         path = ("tool_resources", kind)
-        if kind not in L.TOOL_TYPES:
+        if kind not in L.TOOL_RESOURCE_FIELDS:
             if kind in c.unknown_tool_types:
                 continue
-            c.add("E220", path, f"unknown tool type {kind!r} in tool_resources: the API offers {' and '.join(L.TOOL_TYPES)}", _maybe(kind, L.TOOL_TYPES))
+            known = tuple(L.TOOL_RESOURCE_FIELDS)
+            c.add("E220", path, f"unknown tool type {kind!r} in tool_resources: it took {' and '.join(known)}", _maybe(kind, known))
             continue
         if kind not in enabled:
             c.add(
@@ -250,22 +465,20 @@ def _tool_resources(c: _Checker, value, enabled: set[str]) -> None:
                 f"resources for {kind}, but {kind} is not among the tools: the API would ignore them",
                 f'enable it: "tools": [{{"type": "{kind}"}}]',
             )
-        if fields is None or not c.type_is(fields, dict, path, f"tool_resources.{kind}"):
+        if settings is None or not c.type_is(settings, dict, path, f"tool_resources.{kind}"):
             continue
-        allowed = L.TOOL_RESOURCE_FIELDS[kind]
-        c.unknown_keys(fields, allowed, path, f"{kind} resources")
-        for key in allowed:
-            if key in fields and fields[key] is not None:
-                c.str_list(fields[key], (*path, key), key)
-                if key == "urls" and isinstance(fields[key], list):
-                    for j, url in enumerate(fields[key]):
-                        if isinstance(url, str) and not L.URL_PREFIX_RE.match(url):
-                            c.add(
-                                "E222",
-                                (*path, key, j),
-                                f"{url!r} is not a URL prefix the API accepts",
-                                "use one of the forms " + ", ".join(L.URL_PREFIX_FORMS),
-                            )
+        spec = L.TOOLS[kind]
+        c.fields(settings, spec.fields, path, f"{kind} resources")
+        if settings:
+            moved = json.dumps({"type": kind, **settings}, ensure_ascii=False)
+            c.add(
+                "W225",
+                path,
+                f"tool_resources is deprecated (October 2025) and today's API most likely ignores it: "
+                f"the {kind} settings {', '.join(settings)} would be dropped",
+                f"move them into the {kind} item of tools: {moved if len(moved) <= 160 else moved[:157] + '...'}; "
+                "maestro decompile writes the body in today's shape",
+            )
 
 
 def _models(c: _Checker, value) -> None:
@@ -283,25 +496,23 @@ def _models(c: _Checker, value) -> None:
             "keep one model",
         )
     for i, model in enumerate(value):
-        if c.type_is(model, str, ("models", i), "a model") and model not in L.KNOWN_MODELS:
-            suggestion = _maybe(model, L.KNOWN_MODELS)
+        if not c.type_is(model, str, ("models", i), "a model") or model in L.KNOWN_MODELS:
+            continue
+        if model in L.LEGACY_MODELS:
             c.add(
-                "W231",
+                "W236",
                 ("models", i),
-                f"{model!r} is not one of AI21's models ({', '.join(L.KNOWN_MODELS)}); "
-                "that is fine only for a bring-your-own-key model ID configured in your account",
-                suggestion,
+                f"{model!r} is no longer in AI21's list of models ({', '.join(L.KNOWN_MODELS)})",
+                _maybe(model, L.KNOWN_MODELS) or "choose one of today's models",
             )
-
-
-def _enum(c: _Checker, body: dict, key: str, allowed, code: str, what: str) -> None:
-    if key not in body:
-        return
-    value = body[key]
-    if not isinstance(value, str):
-        c.add("E203", (key,), f"{what} must be a string, found {_kind(value)}")
-    elif value not in allowed:
-        c.add(code, (key,), f"unknown {what} {value!r}: allowed are {', '.join(allowed)}", _maybe(value, allowed))
+            continue
+        c.add(
+            "W231",
+            ("models", i),
+            f"{model!r} is not one of AI21's models ({', '.join(L.KNOWN_MODELS)}); "
+            "that is fine only for a bring-your-own-key model ID configured in your account",
+            _maybe(model, L.KNOWN_MODELS),
+        )
 
 
 def _include(c: _Checker, value, has_tools: bool, has_requirements: bool) -> None:
@@ -320,3 +531,4 @@ def _include(c: _Checker, value, has_tools: bool, has_requirements: bool) -> Non
             c.add("W244", path, "data_sources lists what tools found, but no tool is enabled: it will be empty", "add a tool, or drop data_sources")
         if item == L.INCLUDE_REQUIREMENTS_RESULT and not has_requirements:
             c.add("W245", path, "requirements_result scores requirements, but there are none", "add a requirement, or drop requirements_result")
+

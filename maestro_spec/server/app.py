@@ -12,27 +12,30 @@ store.py's, and faults wrap the whole app (faults.py).
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import __version__
 from ..compiler.diagnostics import format_path
-from ..compiler.rules import check_request
-from . import simulate
 from ..compiler.endpoint import API_PREFIX
 from ..compiler.endpoint import RUNS_PATH as _RUNS_UNDER_BASE
+from ..compiler.rules import check_request
+from . import simulate
+from .body import MAX_BODY_BYTES, BodyError, read_json
 from .config import ServerConfig
+from .detail import unprocessable
 from .faults import FaultMiddleware, FaultPlan
+from .scrub import scrub, scrub_text, secrets_of
 from .store import COMPLETED, FAILED, RunStore, StoredRun, StoreFull
 
+__all__ = ["MAX_BODY_BYTES", "RUNS_PATH", "create_app"]
+
 RUNS_PATH = API_PREFIX + _RUNS_UNDER_BASE
-MAX_BODY_BYTES = 4 * 1024 * 1024
 
 log = logging.getLogger("maestro.serve")
 
@@ -44,30 +47,43 @@ _REQUIRES_ACTION_RESULT = (
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail, headers: dict | None = None, **extra) -> None:
-        self.status, self.detail, self.headers, self.extra = status, detail, headers, extra
+    def __init__(self, status: int, detail, headers: dict | None = None, body: dict | None = None) -> None:
+        self.status, self.detail, self.headers, self.body = status, detail, headers, body
 
 
-def _error_response(status: int, detail, headers: dict | None = None, **extra) -> JSONResponse:
-    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+def _error_response(status: int, detail, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
 class MaestroApi:
     def __init__(self, config: ServerConfig, plan: FaultPlan) -> None:
         self.config = config
         self.plan = plan
-        self.store = RunStore(config.max_runs)
+        self.store = RunStore(config.max_runs, config.max_store_bytes)
 
     # ------------------------------------------------------------ routes
 
     async def create_run(self, request: Request) -> JSONResponse:
         try:
             self._authorize(request)
-            body = await _json_body(request)
-            self._validate(body)
-            run = self._store(body)
+            try:
+                body = await read_json(request)
+            except BodyError as e:
+                raise ApiError(e.status, e.detail) from None
+            secrets = secrets_of(body)
+            self._validate(body, secrets)
+            answer = simulate.simulate(body, self.config.unmet_rate)
+            if self.config.call_tools and answer.data_sources is not None and answer.data_sources.get("tool_calls"):
+                from .calltools import call_http_tools
+
+                answer = await call_http_tools(body, answer, self.config.tool_timeout)
+            if secrets:  # a tool endpoint may echo its headers; the result may quote one
+                answer = simulate.Answer(*(scrub(v, secrets) for v in (answer.result, answer.requirements_result, answer.data_sources)))
+            run = self._store(body, answer)
         except ApiError as e:
-            return _error_response(e.status, e.detail, e.headers, **e.extra)
+            if e.body is not None:
+                return JSONResponse(e.body, status_code=e.status, headers=e.headers)
+            return _error_response(e.status, e.detail, e.headers)
         return JSONResponse(run.view(self.store.clock()))
 
     async def read_run(self, request: Request) -> JSONResponse:
@@ -78,15 +94,27 @@ class MaestroApi:
         run_id = request.path_params["run_id"]
         run = self.store.get(run_id)
         if run is None:
-            detail = f"no run with id {run_id!r}"
+            shown = run_id if len(run_id) <= 100 else run_id[:100] + "..."
+            detail = f"no run with id {shown!r}"
             if self.store.evicted:
-                detail += f" (this server keeps at most {self.config.max_runs} runs and has evicted {self.store.evicted})"
+                detail += (
+                    f" (this server keeps at most {self.config.max_runs} runs and {self.config.max_store_bytes} bytes"
+                    f" of runs, and has evicted {self.store.evicted})"
+                )
             return _error_response(404, detail)
         return JSONResponse(run.view(self.store.clock()))
 
     async def health(self, request: Request) -> JSONResponse:
         return JSONResponse(
-            {"status": "ok", "simulation": True, "version": __version__, "runs": len(self.store), "max_runs": self.config.max_runs}
+            {
+                "status": "ok",
+                "simulation": True,
+                "version": __version__,
+                "runs": len(self.store),
+                "max_runs": self.config.max_runs,
+                "stored_bytes": self.store.bytes,
+                "max_store_bytes": self.config.max_store_bytes,
+            }
         )
 
     # ------------------------------------------------------------ steps
@@ -104,22 +132,17 @@ class MaestroApi:
             # Never echo what was sent: it may be someone's real key.
             raise ApiError(401, "invalid API key", challenge)
 
-    def _validate(self, body) -> None:
+    def _validate(self, body, secrets: tuple[str, ...]) -> None:
         found = check_request(body)
         errors = [d for d in found if d.is_error]
         warnings = [d for d in found if not d.is_error]
         if errors:
-            raise ApiError(
-                422,
-                [_diagnostic_json(d) for d in errors],
-                message=f"the request body has {len(errors)} error{'s' if len(errors) != 1 else ''}",
-                warnings=[_diagnostic_json(d) for d in warnings],
-            )
+            raise ApiError(422, None, body=scrub(unprocessable(errors, warnings), secrets))
         for d in warnings:  # accepted anyway, as the cloud would
-            log.info("accepted with warning %s at %s: %s", d.code, format_path(d.path) or "(body)", d.message)
+            where = scrub_text(format_path(d.path) or "(body)", secrets)
+            log.info("accepted with warning %s at %s: %s", d.code, where, scrub_text(d.message, secrets))
 
-    def _store(self, body: dict) -> StoredRun:
-        answer = simulate.simulate(body, self.config.unmet_rate)
+    def _store(self, body: dict, answer: simulate.Answer) -> StoredRun:
         seconds = simulate.duration(body, self.config.run_seconds)
 
         def build(run_id: str, now: float) -> StoredRun:
@@ -134,50 +157,12 @@ class MaestroApi:
         try:
             return self.store.add(build)
         except StoreFull as e:
+            if e.never_fits:
+                raise ApiError(413, f"{e}; start the server with a larger --max-store-bytes") from None
             retry = max(1, round(self.config.run_seconds))
-            raise ApiError(503, f"{e}; retry later or start the server with a larger --max-runs", {"Retry-After": str(retry)}) from None
-
-
-def _diagnostic_json(d) -> dict:
-    out = {"path": format_path(d.path), "code": d.code, "message": d.message}
-    if d.hint:
-        out["hint"] = d.hint
-    return out
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
-
-
-async def _json_body(request: Request):
-    content_type = request.headers.get("content-type")
-    if content_type is None or not _is_json(content_type):
-        got = f"got {content_type!r}" if content_type else "none was sent"
-        raise ApiError(415, f"the body must be JSON with Content-Type: application/json ({got})")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    data = bytearray()
-    try:
-        async for chunk in request.stream():
-            data += chunk
-            if len(data) > MAX_BODY_BYTES:
-                raise ApiError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    except ClientDisconnect:
-        # The client gave up mid-body (a timeout, Ctrl-C): no run, and
-        # nothing to log as a server fault; the answer goes nowhere.
-        raise ApiError(400, "the client disconnected before sending the whole body") from None
-    if not data.strip():
-        raise ApiError(400, "the body is empty: send a JSON object with at least an input")
-    try:
-        return json.loads(data)
-    except json.JSONDecodeError as e:
-        raise ApiError(400, f"the body is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except UnicodeDecodeError:
-        raise ApiError(400, "the body is not valid JSON: it is not UTF-8 text") from None
-    except RecursionError:
-        raise ApiError(400, "the body is not valid JSON: it is nested too deeply") from None
+            raise ApiError(
+                503, f"{e}; retry later, or start the server with a larger --max-runs or --max-store-bytes", {"Retry-After": str(retry)}
+            ) from None
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -59,7 +59,7 @@ class LocalServer:
         self.port = self._socket.getsockname()[1]
         self._error = None
         self._ready = threading.Event()
-        self._server = make_server(create_app(self.config), on_ready=self._ready.set)
+        self._server = make_server(create_app(self.config), on_ready=self._ready.set, header_timeout=self.config.header_timeout)
         self._thread = threading.Thread(target=self._serve, name=f"maestro-local-server:{self.port}", daemon=True)
         self._thread.start()
         self._wait_healthy()

@@ -60,7 +60,65 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def make_server(app, *, on_ready: Callable[[], None] | None = None, log_config=None, access_log: bool = False):
+def _protocol(header_timeout: float):
+    """uvicorn's h11 protocol, closing a connection whose request head is late.
+
+    uvicorn times out an idle keep-alive connection only after a response, and
+    any byte received cancels that timer: a connection that never sends a
+    request, or drips one byte at a time, would stay open forever. Here every
+    request head (from connecting, or from the previous response) must be
+    complete within header_timeout seconds; the body has its own deadline
+    (body.BODY_SECONDS).
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        _head_timer = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(header_timeout, self._head_late)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_late(self) -> None:
+            self._head_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:  # a whole request head has arrived
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+    return HeaderTimeoutProtocol
+
+
+def make_server(
+    app,
+    *,
+    on_ready: Callable[[], None] | None = None,
+    log_config=None,
+    access_log: bool = False,
+    header_timeout: float = 10.0,
+):
     """A uvicorn.Server for app that calls on_ready once it accepts connections."""
     import uvicorn
 
@@ -77,5 +135,6 @@ def make_server(app, *, on_ready: Callable[[], None] | None = None, log_config=N
         log_level=None if log_config else "warning",
         access_log=access_log,
         timeout_graceful_shutdown=1,
+        http=_protocol(header_timeout),
     )
     return _Server(config)

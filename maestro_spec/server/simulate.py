@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from ..compiler import limits as L
 from .config import BUDGET_SCALE
+from .schema_value import example
+from .toolcalls import HTTP, MCP, http_name, mcp_label, simulated_calls
 
 MARKER = "[local simulation]"
 
@@ -33,7 +35,7 @@ _RESULT_QUOTE_CHARS = 2000
 class Answer:
     """The completed run's fields (id and status are the store's business)."""
 
-    result: str
+    result: object  # text, or a JSON value valid against the request's output_type
     requirements_result: dict | None
     data_sources: dict | None
 
@@ -75,7 +77,18 @@ def simulate(body: dict, unmet_rate: float = 0.0) -> Answer:
     requirements = body.get("requirements") or []
     req_result = _requirements_result(key, requirements, unmet_rate) if L.INCLUDE_REQUIREMENTS_RESULT in include and requirements else None
     sources = _data_sources(key, body, tools) if L.INCLUDE_DATA_SOURCES in include and tools else None
-    return Answer(_result_text(body, tools, requirements), req_result, sources)
+    schema = body.get("output_type")
+    result = example(schema) if isinstance(schema, (dict, bool)) else _result_text(body, requirements)
+    return Answer(result, req_result, sources)
+
+
+def tool_names(body: dict) -> list[str]:
+    """How the result names each tool: its type, and for http/mcp its function name or label."""
+    out = []
+    for t in body.get("tools") or ():
+        kind = t.get("type")
+        out.append(f"http {http_name(t)}" if kind == HTTP else f"mcp {mcp_label(t)}" if kind == MCP else str(kind))
+    return out
 
 
 def _quote(text: str) -> str:
@@ -84,7 +97,8 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line for line in text.splitlines() or [""])
 
 
-def _result_text(body: dict, tools: list[str], requirements: list[dict]) -> str:
+def _result_text(body: dict, requirements: list[dict]) -> str:
+    tools = tool_names(body)
     value = body["input"]
     lines = [
         f"{MARKER} This answer comes from `maestro serve`, a local simulation of the "
@@ -104,8 +118,13 @@ def _result_text(body: dict, tools: list[str], requirements: list[dict]) -> str:
         details.append("tools " + ", ".join(tools))
     if requirements:
         details.append(f"{len(requirements)} requirement(s)")
+    if isinstance(body.get("system_prompt"), str):
+        details.append(f"a system prompt of {len(body['system_prompt'])} characters")
     language = body.get("response_language") or L.DEFAULT_LANGUAGE
-    details.append(f"response language {language}" + ("" if language == L.DEFAULT_LANGUAGE else " (the simulation writes English)"))
+    if language == L.LANGUAGE_UNSET:
+        details.append("response language unset (the input's)")
+    else:
+        details.append(f"response language {language}" + ("" if language == "english" else " (the simulation writes English)"))
     lines.append("Request: " + "; ".join(details) + ".")
     return "\n".join(lines)
 
@@ -152,13 +171,21 @@ def _slug(text: str) -> str:
     return "-".join(words) or "page"
 
 
+def _settings(body: dict, kind: str) -> dict:
+    """A search tool's settings: today in its tools[] item, formerly in tool_resources."""
+    for t in body.get("tools") or ():
+        if t.get("type") == kind and any(k != "type" for k in t):
+            return t
+    legacy = (body.get("tool_resources") or {}).get(kind)
+    return legacy if isinstance(legacy, dict) else {}
+
+
 def _data_sources(key: bytes, body: dict, tools: list[str]) -> dict:
-    resources = body.get("tool_resources") or {}
     topic = instruction(body)
     short_topic = topic if len(topic) <= 80 else topic[:77].rstrip() + "..."
     out: dict = {}
     if L.WEB_SEARCH in tools:
-        urls = (resources.get(L.WEB_SEARCH) or {}).get("urls") or list(_FALLBACK_SITES)
+        urls = _settings(body, L.WEB_SEARCH).get("urls") or list(_FALLBACK_SITES)
         entries = []
         for i in range(_DATA_SOURCE_COUNT):
             base = urls[i % len(urls)]
@@ -172,7 +199,7 @@ def _data_sources(key: bytes, body: dict, tools: list[str]) -> dict:
             )
         out[L.WEB_SEARCH] = entries
     if L.FILE_SEARCH in tools:
-        fs = resources.get(L.FILE_SEARCH) or {}
+        fs = _settings(body, L.FILE_SEARCH)
         file_ids = fs.get("file_ids") or [_fake_file_id(key, i) for i in range(_DATA_SOURCE_COUNT)]
         label = "-".join(fs.get("labels") or ()) or "document"
         entries = []
@@ -187,6 +214,9 @@ def _data_sources(key: bytes, body: dict, tools: list[str]) -> dict:
                 }
             )
         out[L.FILE_SEARCH] = entries
+    calls = simulated_calls(body, lambda *parts: fraction(key, "tool", *parts))
+    if calls:
+        out["tool_calls"] = calls
     return out
 
 
