@@ -17,6 +17,7 @@ from maestro_spec.compiler.params import Vars
 from maestro_spec.compiler.parse import STATEMENT_KEYWORDS
 from maestro_spec.compiler.report import render_json
 from maestro_spec.compiler.sources import compile_path
+from maestro_spec.lsp import catalog
 
 from .conftest import EXAMPLES, ROOT
 from .lsp_client import Client, apply_edits
@@ -231,8 +232,12 @@ def test_completion_where_a_statement_starts(client):
         ("tool ", L.TOOL_TYPES),
         ("model ", L.KNOWN_MODELS),
         ('input {\n    user "hi"\n    ', L.ROLES),
-        ("tool file_search {\n    ", L.TOOL_RESOURCE_FIELDS["file_search"]),
-        ('tool web_search {\n    urls ["a.com"]\n    ', L.TOOL_RESOURCE_FIELDS["web_search"]),
+        ("tool file_search {\n    ", catalog.TOOL_FIELDS["file_search"]),
+        ('tool web_search {\n    urls ["a.com"]\n    ', catalog.TOOL_FIELDS["web_search"]),
+        ("tool file_search {\n    retrieval_strategy ", L.RETRIEVAL_STRATEGIES),
+        ("tool file_search {\n    labels_filter_mode ", L.LABELS_FILTER_MODES),
+        ("tool http fetch {\n    parameter city ", L.PARAMETER_TYPES),
+        ('tool http fetch {\n    parameter city string "The city" ', catalog.TOOL_FIELDS["http"] + ("required",)),
         ('requirement "tone" ', ("mandatory",)),
         ('param topic\nparam tone = "dry"\ninput "On {{ ', ("topic", "tone")),
     ],
@@ -265,7 +270,7 @@ def test_hover_on_keywords_values_fields(client):
     h = client.hover(uri, 2, 8)
     assert '{"tools": [{"type": "web_search"}]}' in h and "urls" in h
     h = client.hover(uri, 3, 5)
-    assert "tool_resources" in h and "Limit:" in h and "example.com/page" in h
+    assert '"urls": "..."' in h and "Limit:" in h and "example.com/page" in h
     h = client.hover(uri, 5, 11)
     assert '"response_language": "french"' in h
     assert client.hover(uri, 0, 8) is None  # inside a string: no hover
@@ -395,6 +400,25 @@ def test_rename_a_param_and_its_placeholders(client):
     with pytest.raises(Exception, match="not a param name"):
         client.call("text_document_rename_async", lsp.RenameParams(client.doc(uri), lsp.Position(0, 7), "two words"))
     assert client.call("text_document_prepare_rename_async", lsp.PrepareRenameParams(client.doc(uri), lsp.Position(2, 2))) is None
+
+
+def test_hover_on_an_env_placeholder_never_shows_its_value(client, monkeypatch):
+    uri = new_uri()
+    text = 'input "x"\ntool mcp github {\n    url "https://mcp.example.com/"\n    headers { Authorization "Bearer {{env.HOME}}" }\n}\n'
+    client.open(uri, text)
+    h = client.hover(uri, 3, 40)
+    import os
+
+    assert "environment variable `HOME`" in h and os.environ["HOME"] not in h
+
+
+def test_new_tool_kinds_in_the_outline(client):
+    uri = new_uri()
+    client.open(uri, (EXAMPLES / "weather-http.maestro").read_text(encoding="utf-8"))
+    symbols = client.call("text_document_document_symbol_async", lsp.DocumentSymbolParams(client.doc(uri)))
+    assert "http get_forecast" in [s.name for s in symbols]
+    h = client.hover(uri, 8, 6)  # description
+    assert "What the function does" in h and "required" in h
 
 
 def test_document_symbols(client):

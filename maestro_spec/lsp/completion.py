@@ -8,7 +8,7 @@ import re
 from lsprotocol import types as lsp
 
 from . import catalog
-from .context import MANDATORY, PLACEHOLDER, ROLE, STATEMENT, TOOL_FIELD, VALUE, context_at
+from .context import FIELD_VALUE, MANDATORY, PARAMETER_TYPE, PLACEHOLDER, ROLE, STATEMENT, TOOL_FIELD, VALUE, context_at
 from .textpos import Text
 
 K = lsp.CompletionItemKind
@@ -58,6 +58,14 @@ def complete(text: Text, offset: int, params=None) -> list[lsp.CompletionItem]:
     elif ctx.kind == TOOL_FIELD:
         for f in catalog.TOOL_FIELDS.get(ctx.tool, ()):
             items.append(_item(f, K.Field, text, s, e, doc=catalog.field_doc(ctx.tool, f)))
+        if ctx.after_parameter:
+            items.append(_item(catalog.REQUIRED, K.Keyword, text, s, e, detail="the parameter is required"))
+    elif ctx.kind == FIELD_VALUE:
+        for v in catalog.field_values(ctx.tool, ctx.field):
+            items.append(_item(v, K.EnumMember, text, s, e, doc=catalog.field_value_doc(ctx.tool, ctx.field, v)))
+    elif ctx.kind == PARAMETER_TYPE:
+        for t in catalog.PARAMETER_TYPES:
+            items.append(_item(t, K.TypeParameter, text, s, e, detail=f"a {t} parameter"))
     elif ctx.kind == ROLE:
         for r in catalog.ROLES:
             items.append(_item(r, K.EnumMember, text, s, e, doc=catalog.role_doc(r)))

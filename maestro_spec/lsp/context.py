@@ -33,10 +33,12 @@ _PLACEHOLDER_OPEN_RE = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]*)\Z")
 _SCAN_WINDOW = 65536
 _STATEMENT_LINE_RE = re.compile(r"^(?:" + "|".join(catalog.KEYWORDS) + r")\b", re.M)
 
-STATEMENT, VALUE, TOOL_FIELD, ROLE, PLACEHOLDER, MANDATORY, NOTHING = (
+STATEMENT, VALUE, TOOL_FIELD, FIELD_VALUE, PARAMETER_TYPE, ROLE, PLACEHOLDER, MANDATORY, NOTHING = (
     "statement",
     "value",
     "tool_field",
+    "field_value",
+    "parameter_type",
     "role",
     "placeholder",
     "mandatory",
@@ -51,6 +53,51 @@ class Context:
     tool: str | None = None  # the tool type, in a tool block
     start: int = 0  # the partial word (or placeholder name) being typed
     end: int = 0
+    field: str | None = None  # the tool field whose value is being typed
+    after_parameter: bool = False  # a parameter row may end with `required`
+
+
+class _Block:
+    """Rows inside a `tool ... { }` or `input { }` block: a key, then its
+    value (a word, string, number, [list] or {block}); `parameter` rows
+    take a name, a type, a description and an optional `required`."""
+
+    def __init__(self, kind: str, tool: str | None):
+        self.kind, self.tool = kind, tool
+        self.key: str | None = None  # the key whose value comes next
+        self.nest = 0  # depth inside the value's own [ ] / { }
+        self.parameter = -1  # tokens of a parameter row still to come
+        self.after_parameter = False
+
+    def feed(self, kind: str, tok: str) -> bool:
+        """One token; False when it closes the block."""
+        if self.nest:
+            self.nest += tok in "[{" if kind == "punct" else 0
+            self.nest -= tok in "]}" if kind == "punct" else 0
+            if not self.nest:
+                self.key = None
+            return True
+        if kind == "punct" and tok == "}":
+            return False
+        if self.parameter > 0:
+            self.parameter -= 1
+            self.after_parameter = self.parameter == 0
+            return True
+        if kind == "punct" and tok in "[{":
+            self.nest, self.after_parameter = 1, False
+            return True
+        if self.key is not None:
+            self.key = None  # that was the value
+            return True
+        if tok == catalog.REQUIRED and self.after_parameter:
+            self.after_parameter = False
+            return True
+        self.after_parameter = False
+        if self.kind == "tool" and tok == catalog.PARAMETER:
+            self.parameter = 3
+        elif kind in ("word", "str"):
+            self.key = tok
+        return True
 
 
 def word_at(text: str, offset: int) -> tuple[int, int] | None:
@@ -86,10 +133,7 @@ def context_at(text: str, offset: int) -> Context:
 
     kw: str | None = None
     args: list[tuple[str, str]] = []  # (kind, text) after the keyword, at depth 0
-    block: str | None = None  # "tool" or "input" while inside its { }
-    tool: str | None = None
-    in_list = False
-    prev: tuple[str, str] | None = None  # last significant token in a block
+    block: _Block | None = None  # inside a statement's { }
     closed = False
     last_kind = last_text = None
     last_end = 0
@@ -101,22 +145,17 @@ def context_at(text: str, offset: int) -> Context:
         if kind in ("ws", "comment"):
             continue
         if block is not None:
-            if tok == "}" and not in_list:
+            if not block.feed(kind, tok):
                 block, closed = None, True
-            elif tok == "[":
-                in_list = True
-            elif tok == "]":
-                in_list, prev = False, ("punct", "]")
-            elif not in_list:
-                prev = (kind, tok)
             continue
         expects_value = kw is not None and not closed and not args and (kw in catalog.VALUES or kw == "param")
         after_comma = kw in catalog.LISTS and args and args[-1][1] == ","
         if kind == "word" and tok in catalog.KEYWORDS and not expects_value and not after_comma:
             kw, args, closed = tok, [], False
             continue
-        if tok == "{" and kw in ("tool", "input") and not closed:
-            block, tool, prev, in_list = kw, (args[0][1] if kw == "tool" and args else None), ("punct", "{"), False
+        if tok == "{" and kw is not None and not closed:
+            tool = args[0][1] if kw == "tool" and args else None
+            block = _Block(kw, tool)
             continue
         args.append((kind, tok))
 
@@ -129,20 +168,24 @@ def context_at(text: str, offset: int) -> Context:
         in_string = False
     if in_string:
         if open_ph is not None:
-            return Context(PLACEHOLDER, kw, tool, open_ph.start(1), offset)
+            return Context(PLACEHOLDER, kw, block.tool if block else None, open_ph.start(1), offset)
         return Context(NOTHING)
     if in_open_token and last_kind == "comment":
         return Context(NOTHING)
 
     here = dict(start=word_start, end=offset)
-    if block == "tool":
-        if in_list or (prev and prev[0] == "word"):
+    if block is not None:
+        if block.nest or block.kind not in ("tool", "input"):
             return Context(NOTHING)
-        return Context(TOOL_FIELD, "tool", tool, **here)
-    if block == "input":
-        if prev and prev[0] == "word":
+        if block.kind == "input":
+            return Context(NOTHING) if block.key is not None else Context(ROLE, "input", **here)
+        if block.parameter == 2:  # after the parameter's name: its type
+            return Context(PARAMETER_TYPE, "tool", block.tool, **here)
+        if block.parameter > 0:
             return Context(NOTHING)
-        return Context(ROLE, "input", **here)
+        if block.key is not None:
+            return Context(FIELD_VALUE, "tool", block.tool, field=block.key.strip('"'), **here)
+        return Context(TOOL_FIELD, "tool", block.tool, after_parameter=block.after_parameter, **here)
     if kw is None or closed:
         return Context(STATEMENT, **here)
     if kw in catalog.VALUES and (not args or (kw in catalog.LISTS and args[-1][1] == ",")):

@@ -10,7 +10,8 @@ from lsprotocol import types as lsp
 from ..compiler import ast
 from . import catalog
 from .analysis import Analysis
-from .context import MANDATORY, ROLE, STATEMENT, TOOL_FIELD, VALUE, context_at, word_at
+from ..compiler.check import ENV_PREFIX
+from .context import FIELD_VALUE, MANDATORY, ROLE, STATEMENT, TOOL_FIELD, VALUE, context_at, word_at
 
 
 def render_doc(doc: catalog.Doc) -> str:
@@ -44,6 +45,11 @@ def hover(a: Analysis, offset: int) -> lsp.Hover | None:
     ref = a.refs_at(offset)
     if ref is not None and ref.name in a.params:
         return _hover(a, ref.start, ref.end, _param_text(a.params[ref.name]))
+    if ref is not None and ref.name.startswith(ENV_PREFIX):
+        variable = ref.name.removeprefix(ENV_PREFIX)
+        # Never the value: it is a credential.
+        text = f"`{{{{{ref.name}}}}}`: read from the environment variable `{variable}` where the spec is compiled or run; its value is never recorded or printed"
+        return _hover(a, ref.start, ref.end, text)
     if ref is not None:
         return _hover(a, ref.start, ref.end, f"`{{{{{ref.name}}}}}`: no param of this name is declared")
 
@@ -59,6 +65,8 @@ def hover(a: Analysis, offset: int) -> lsp.Hover | None:
             doc = catalog.value_doc(ctx.keyword, word)
         elif ctx.kind == TOOL_FIELD:
             doc = catalog.field_doc(ctx.tool, word)
+        elif ctx.kind == FIELD_VALUE:
+            doc = catalog.field_value_doc(ctx.tool, ctx.field, word)
         elif ctx.kind == ROLE:
             doc = catalog.role_doc(word)
         elif ctx.kind == MANDATORY and word == catalog.MANDATORY:

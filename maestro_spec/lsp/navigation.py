@@ -74,7 +74,8 @@ def _name_of(s) -> tuple[str, object]:
     if isinstance(s, ast.Requirement):
         return s.name.value or "(unnamed)", s.name
     if isinstance(s, ast.Tool):
-        return s.type.value, s.type
+        label = getattr(s, "label", None)
+        return (f"{s.type.value} {label.value}" if label is not None else s.type.value), s.type
     if isinstance(s, ast.Param):
         return s.name.value, s.name
     if isinstance(s, ast.Model) and s.refs:
