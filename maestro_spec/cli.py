@@ -45,6 +45,7 @@ LAZY_COMMANDS = {
     "decompile": ("maestro_spec.commands.authoring:decompile", "Turn a request body (JSON) into an idiomatic .maestro spec."),
     "schema": ("maestro_spec.commands.authoring:schema", "Print the JSON Schema (draft 2020-12) of the request body."),
     "init": ("maestro_spec.commands.authoring:init", "Write a commented starter spec, NAME.maestro (default main.maestro)."),
+    "lsp": ("maestro_spec.commands.lsp:lsp", "Run the language server for .maestro specs (and .json request bodies)."),
 }
 
 
