@@ -176,7 +176,12 @@ class NoAPIHere(HTTPFailure):
 
 class RateLimited(HTTPFailure):
     def __init__(self, retries: int, retry_after: float | None) -> None:
-        wait = f"; it asked to wait {retry_after:g} s" if retry_after is not None else ""
+        if retry_after is None:
+            wait = ""
+        elif retry_after == float("inf"):
+            wait = "; it asked to wait for ever"
+        else:
+            wait = f"; it asked to wait {retry_after:g} s"
         super().__init__(429, f"rate limited by the server after {retries} retries{wait}", hint="run fewer at once (-j) or later")
 
 
