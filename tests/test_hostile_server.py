@@ -186,5 +186,5 @@ def test_the_deadline_covers_a_dripping_answer(hostile):
 
     started = time.monotonic()
     outcome = asyncio.run(execute({"input": "Say hello"}, settings=settings))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3.5  # the 1 s timeout, the 1 s grace of the call in flight, and slack
     assert isinstance(outcome.error, E.PollTimeout) and outcome.run_id == "run-drip"

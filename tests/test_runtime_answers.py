@@ -153,3 +153,11 @@ def test_a_structured_result_is_shown_as_indented_json():
 
     text = outcome_text(_outcome({"id": "r1", "status": "completed", "result": {"vendor": "ACME", "total": 12.5, "lines": [1, 2]}}))
     assert '{\n  "vendor": "ACME",\n  "total": 12.5,' in text
+
+
+def test_an_outcome_that_may_have_created_a_run_says_unknown_not_error():
+    from maestro_spec.runtime import errors as E
+    from maestro_spec.runtime.outcome import RunOutcome
+
+    assert RunOutcome(request={}, error=E.MaybeSubmitted("u", "HTTP 502", answered=True)).status == "unknown"
+    assert RunOutcome(request={}, error=E.RequestRejected(422, "bad")).status == "error"
