@@ -161,3 +161,13 @@ def test_an_outcome_that_may_have_created_a_run_says_unknown_not_error():
 
     assert RunOutcome(request={}, error=E.MaybeSubmitted("u", "HTTP 502", answered=True)).status == "unknown"
     assert RunOutcome(request={}, error=E.RequestRejected(422, "bad")).status == "error"
+
+
+def test_a_hint_names_an_id_only_when_it_can_be_copied():
+    from maestro_spec.runtime import errors as E
+
+    assert E.attach_command("run-1") == "maestro runs attach run-1"
+    for hostile in ("run-\x1b[2J", "L" * 200_000, "a b", "\u202eevil"):
+        hint = E.PollTimeout(hostile, 3).hint
+        assert hostile not in hint and "record id" in hint
+    assert len(str(E.PollTimeout("L" * 200_000, 3))) < 200
