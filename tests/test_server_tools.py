@@ -9,6 +9,7 @@ items, system_prompt and output_type; they come alive once it accepts them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 import time
@@ -278,3 +279,63 @@ def test_the_official_sdk_completes_todays_body():
     jsonschema.validate(run.result, OUTPUT)
     calls = run.data_sources["tool_calls"]
     assert {c["tool_name"] for c in calls} & {"get_weather"} and calls[1]["server_label"] == "github"
+
+
+# ---------------------------------------------------------------- whatever the checker accepts, the simulation answers
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, (*path, i))
+
+
+_ALL_PATHS = [p for p in _paths(TODAY) if p]
+
+
+def _replace(body, path, new):
+    body = json.loads(json.dumps(body))
+    node = body
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = new
+    return body
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_ALL_PATHS), _JSON), min_size=1, max_size=3))
+def test_every_accepted_body_is_simulated_into_storable_json(mutations):
+    body = TODAY
+    for path, new in mutations:
+        try:
+            body = _replace(body, path, new)
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        rejected = _rejected(body)
+    except Exception:  # the checker's own bugs are its tests' business
+        return
+    if rejected:
+        return
+    answer = simulate.simulate(body)
+    text = json.dumps(dataclasses.asdict(answer), allow_nan=False, ensure_ascii=False)
+    text.encode("utf-8")
+    if isinstance(body.get("output_type"), dict):
+        try:
+            jsonschema.validators.validator_for(body["output_type"], default=jsonschema.Draft202012Validator).check_schema(body["output_type"])
+        except jsonschema.SchemaError:
+            return
+        jsonschema.validate(answer.result, body["output_type"])

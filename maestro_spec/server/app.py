@@ -71,8 +71,7 @@ class MaestroApi:
             except BodyError as e:
                 raise ApiError(e.status, e.detail) from None
             secrets = secrets_of(body)
-            self._validate(body, secrets)
-            answer = simulate.simulate(body, self.config.unmet_rate)
+            answer = self._judge_and_simulate(body, secrets)
             if self.config.call_tools and answer.data_sources is not None and answer.data_sources.get("tool_calls"):
                 from .calltools import call_http_tools
 
@@ -131,6 +130,16 @@ class MaestroApi:
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), key.encode()):
             # Never echo what was sent: it may be someone's real key.
             raise ApiError(401, "invalid API key", challenge)
+
+    def _judge_and_simulate(self, body, secrets: tuple[str, ...]) -> simulate.Answer:
+        try:
+            self._validate(body, secrets)
+            return simulate.simulate(body, self.config.unmet_rate)
+        except ApiError:
+            raise
+        except Exception as e:  # a bug of ours, not the client's: say so in one line, keep serving
+            log.error("internal error judging or simulating a request: %s: %s", type(e).__name__, scrub_text(str(e)[:200], secrets))
+            raise ApiError(500, f"internal error in maestro serve while judging the body ({type(e).__name__}); please report it") from None
 
     def _validate(self, body, secrets: tuple[str, ...]) -> None:
         found = check_request(body)
