@@ -339,3 +339,37 @@ def test_every_accepted_body_is_simulated_into_storable_json(mutations):
         except jsonschema.SchemaError:
             return
         jsonschema.validate(answer.result, body["output_type"])
+
+
+def test_header_values_stay_out_of_422_bodies_runs_and_the_log():
+    from .test_server import ServeProcess
+
+    bad = {**TODAY, "budget": "hihg", "models": ["my-byok-model"]}
+    good = {**TODAY, "models": ["my-byok-model"]}  # accepted with a warning, which is logged
+    with ServeProcess("--run-seconds", "0", quiet=False) as s:
+        r = s.client.post(RUNS, json=bad)
+        assert r.status_code == 422
+        created = s.client.post(RUNS, json=good)
+        assert created.status_code == 200, created.text
+        run, _ = poll(s.client, created.json()["id"])
+        assert s.stop() == 0
+    seen = r.text + json.dumps(run) + "".join(s.lines) + s.stderr_text()
+    assert "W231" in seen  # the warning was logged
+    assert TOKEN not in seen and MCP_TOKEN not in seen and "tok-7f3c2a" not in seen
+
+
+def test_the_log_never_carries_a_clients_terminal_escapes():
+    from .test_server import ServeProcess
+
+    with ServeProcess("--run-seconds", "0", quiet=False) as s:
+        assert s.client.post(RUNS, json={"input": "x", "models": ["evil\x1b]52;c;aGk=\x07\x1b[2J"]}).status_code == 200
+        assert s.stop() == 0
+    log = s.stderr_text()
+    assert "W231" in log and "\x1b" not in log and "\x07" not in log
+
+
+def test_printable_escapes_control_characters_only():
+    from maestro_spec.server.scrub import printable
+
+    assert printable("ok é ✓") == "ok é ✓"
+    assert printable("a\x1b[2Jb\x07\n") == "a\\x1b[2Jb\\x07\\n"

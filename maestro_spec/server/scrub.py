@@ -41,3 +41,9 @@ def scrub(value, secrets: tuple[str, ...]):
     if isinstance(value, list):
         return [scrub(v, secrets) for v in value]
     return value
+
+
+def printable(text: str) -> str:
+    """text for the server's own log: control characters (a client's ESC
+    sequences) written as escapes, so they cannot drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
