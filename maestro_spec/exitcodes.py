@@ -7,6 +7,7 @@ EXIT_USAGE = 2
 EXIT_RUN_FAILED = 3
 EXIT_REQUIREMENTS_UNMET = 4
 EXIT_INTERRUPTED = 130  # the shell's convention for a SIGINT
+EXIT_TERMINATED = 143  # ... and for a SIGTERM (128 + 15)
 
 EXIT_CODES_HELP = """\b
 Exit codes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,12 @@ def in_repo(monkeypatch):
     """Run with the repo root as cwd, so example paths read as in the README."""
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def _sigint_restored():
+    """`maestro run` in-process stops Ctrl-C once a result is known (on purpose,
+    for the rest of a real process); the test process gets its handler back."""
+    previous = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, previous)

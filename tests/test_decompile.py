@@ -20,83 +20,7 @@ from maestro_spec.compiler.rules import check_request
 
 from .conftest import EXAMPLES
 
-# ------------------------------------------------------- valid bodies, from limits.py
-
-# Text that stresses the string writer: quotes, backslashes, placeholders,
-# indentation, blank and long lines, control and line-separator characters.
-_PIECES = ["a", "b", "Z", " ", "  ", "\n", "\n\n", "\t", '"', '"""', "\\", "{{x}}", "{{ doc }}", "{", "}", "#", "é", "東", "\u2028", "\x00", "\x85", "word " * 12]
-_TEXT = st.one_of(
-    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12).map("".join),
-    st.text(min_size=1, max_size=40),
-).filter(lambda s: s.strip())
-
-_WORD = st.text(alphabet="abcdefghij", min_size=1, max_size=8)
-
-
-@st.composite
-def _description(draw) -> str:
-    words = draw(st.lists(_WORD, min_size=1, max_size=L.MAX_DESCRIPTION_WORDS))
-    return draw(st.sampled_from([" ", "\n", " \n  "])).join(words) if draw(st.booleans()) else draw(_TEXT)
-
-
-@st.composite
-def _messages(draw) -> list[dict]:
-    n = draw(st.integers(1, 5))
-    first = draw(st.sampled_from(L.ROLES))
-    roles = [L.ROLES[(L.ROLES.index(first) + i) % 2] for i in range(n)]
-    return [{"role": r, "content": draw(_TEXT)} for r in roles]
-
-
-@st.composite
-def _requirements(draw) -> list[dict]:
-    names = draw(st.lists(_TEXT, min_size=1, max_size=L.MAX_REQUIREMENTS, unique=True))
-    out = []
-    for name in names:
-        item = {"name": name, "description": draw(_description())}
-        if draw(st.booleans()):
-            item["is_mandatory"] = True
-        out.append(item)
-    return out
-
-
-_HOST = st.text(alphabet="abcxyz", min_size=1, max_size=6)
-_URL = st.builds(lambda scheme, sub, host, tld, path: f"{scheme}{sub}{host}.{tld}{path}", st.sampled_from(["", "https://"]), st.sampled_from(["", "docs."]), _HOST, st.sampled_from(["com", "org", "io"]), st.sampled_from(["", "/", "/a/b-c"]))
-
-
-@st.composite
-def _tools(draw) -> tuple[list[dict], dict]:
-    kinds = draw(st.lists(st.sampled_from(L.TOOL_TYPES), min_size=1, unique=True))
-    resources = {}
-    for kind in kinds:
-        fields = {}
-        for key in L.TOOL_RESOURCE_FIELDS[kind]:
-            if draw(st.booleans()):
-                fields[key] = draw(st.lists(_URL if key == "urls" else _TEXT, max_size=3))
-        if fields:
-            resources[kind] = fields
-    return [{"type": k} for k in kinds], resources
-
-
-@st.composite
-def valid_bodies(draw) -> dict:
-    """Request bodies the API accepts, in the canonical form a spec gives."""
-    body: dict = {"input": draw(st.one_of(_TEXT, _messages()))}
-    if draw(st.booleans()):
-        body["models"] = [draw(st.one_of(st.sampled_from(L.KNOWN_MODELS), _TEXT))]
-    if draw(st.booleans()):
-        tools, resources = draw(_tools())
-        body["tools"] = tools
-        if resources:
-            body["tool_resources"] = resources
-    elif draw(st.booleans()):
-        body["requirements"] = draw(_requirements())
-    if draw(st.booleans()):
-        body["budget"] = draw(st.sampled_from(L.BUDGETS))
-    if draw(st.booleans()):
-        body["include"] = draw(st.lists(st.sampled_from(L.INCLUDE_FIELDS), min_size=1, unique=True))
-    if draw(st.booleans()):
-        body["response_language"] = draw(st.sampled_from(L.LANGUAGES))
-    return body
+from .bodies import valid_bodies
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -104,7 +28,7 @@ def valid_bodies(draw) -> dict:
 def test_compile_of_decompile_gives_the_body_back(body):
     assert count_errors(check_request(body)) == 0, "the strategy must make valid bodies"
     spec = decompile(body)
-    compiled = compile_text(spec)
+    compiled = compile_text(spec, env={})
     assert compiled.request == body
     assert count_errors(compiled.diagnostics) == 0
     assert format_text(spec).text == spec, "decompile's output is already formatted"
@@ -114,8 +38,8 @@ def test_compile_of_decompile_gives_the_body_back(body):
 @given(valid_bodies(), st.data())
 def test_nulls_and_defaults_decompile_to_the_canonical_body(body, data):
     noisy = dict(body)
-    for key in L.REQUEST_FIELDS:
-        if key not in noisy and key != "budget" and data.draw(st.booleans()):
+    for key in L.REQUEST_ORDER:
+        if key not in noisy and L.REQUEST_FIELD[key].documented and key != "budget" and data.draw(st.booleans()):
             noisy[key] = None
     if "requirements" in noisy and noisy["requirements"]:
         noisy["requirements"] = [{"is_mandatory": False, **r} for r in noisy["requirements"]]
@@ -124,6 +48,26 @@ def test_nulls_and_defaults_decompile_to_the_canonical_body(body, data):
     assert count_errors(check_request(noisy)) == 0
     assert canonical(noisy) == body
     assert compile_text(decompile(noisy)).request == body
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_bodies())
+def test_legacy_tool_resources_decompile_to_todays_shape(body):
+    """A body in the old shape (settings in tool_resources) comes back with
+    each setting inside its tools[] item."""
+    legacy = dict(body)
+    resources = {}
+    items = []
+    for t in body.get("tools", ()):
+        moved = {k: t[k] for k in L.TOOL_RESOURCE_FIELDS.get(t["type"], ()) if k in t}
+        if moved and t["type"] not in resources:
+            resources[t["type"]] = moved
+            t = {k: v for k, v in t.items() if k not in moved}
+        items.append(t)
+    if resources:
+        legacy["tools"], legacy["tool_resources"] = items, resources
+    assert count_errors(check_request(legacy)) == 0
+    assert compile_text(decompile(legacy)).request == canonical(body) == body
 
 
 # ------------------------------------------------------------- idiomatic output

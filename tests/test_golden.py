@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from maestro_spec.compiler.credentials import redact_request
 from maestro_spec.compiler.sources import compile_path
 from maestro_spec.compiler.params import load_vars
 from maestro_spec.compiler.report import render
@@ -18,6 +19,9 @@ EXAMPLE_VARS = {
     "support-reply": dict(var_files=["examples/data/ticket.json"]),
 }
 
+# Credentials the tool examples read from the environment ({{env.NAME}}).
+EXAMPLE_ENV = {"GITHUB_TOKEN": "test-github-token", "WEATHER_API_KEY": "test-weather-key"}
+
 SPECS = sorted(EXAMPLES.glob("*.maestro"))
 ERRORS = sorted((EXAMPLES / "errors").glob("*.*"))
 
@@ -28,11 +32,16 @@ def test_there_are_enough_examples():
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
-def test_example_compiles_to_golden_json(spec, in_repo):
+def test_example_compiles_to_golden_json(spec, in_repo, monkeypatch):
+    for name, value in EXAMPLE_ENV.items():
+        monkeypatch.setenv(name, value)
     vars = load_vars(**EXAMPLE_VARS.get(spec.stem, {}))
     source = compile_path(f"examples/{spec.name}", vars, require_values=True)
     assert source.compiled.diagnostics == [], render("text", source.path, source.compiled.diagnostics, source.text)
-    actual = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
+    assert "tool_resources" not in source.compiled.request
+    # Header values are credentials: the golden shows them as compile -o does.
+    actual = json.dumps(redact_request(source.compiled.request), indent=2, ensure_ascii=False) + "\n"
+    assert all(v not in actual for v in EXAMPLE_ENV.values())
     assert_golden(actual, GOLDEN / "compile" / f"{spec.stem}.json")
 
 

@@ -87,7 +87,7 @@ def test_tool_nodes():
     assert web.type == ast.Name("web_search", web.type.span) and pos(web.type.span) == (5, 6, 5, 16)
     (field,) = web.fields
     assert field.key.value == "urls" and pos(field.key.span) == (5, 19, 5, 23)
-    assert isinstance(field.value, ast.StrList)
+    assert isinstance(field.value, ast.List)
     assert [i.value for i in field.value.items] == ["a.com", "b.com"]
     assert [pos(i.span) for i in field.value.items] == [(5, 25, 5, 32), (5, 34, 5, 41)]
     assert pos(field.value.span) == (5, 24, 5, 43)

@@ -104,6 +104,56 @@ def test_retry_after_beyond_the_cap_means_give_up():
     assert P.retry_delay(0, headers, rng=lambda: 0.0) is None
 
 
+@pytest.mark.parametrize("value", ["-5", "nan", "NaN", "-inf", "soon", "", "1" * 100, "Wed, 99 Foo 2015"])
+def test_negative_or_junk_retry_after_means_the_normal_backoff(value):
+    # issue 10 #10: "-5" meant no wait at all (5 retries in 0.3 s)
+    for header in ("Retry-After", "retry-after-ms"):
+        headers = httpx.Headers({header: value})
+        assert P.retry_delay(1, headers, rng=lambda: 0.0, now=1445412480.0) == 1.0, (header, value)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "99999999999999999999", "Wed, 21 Oct 2099 07:28:10 GMT"])
+def test_an_endless_retry_after_means_give_up(value):
+    assert P.retry_delay(0, httpx.Headers({"Retry-After": value}), rng=lambda: 0.0, now=1445412480.0) is None
+
+
+@pytest.mark.parametrize("value", ["0", "0.0", "Wed, 21 Oct 2015 07:00:00 GMT"])
+def test_a_zero_or_past_retry_after_still_waits_a_little(value):
+    delay = P.retry_delay(0, httpx.Headers({"Retry-After": value}), rng=lambda: 0.0, now=1445412480.0)
+    assert delay == P.MIN_RETRY_AFTER
+
+
+# ------------------------------------------------------------------ what a failed POST means
+
+
+@pytest.mark.parametrize("status", [500, 502, 504, 200, 201, 303])
+def test_a_post_answered_after_the_body_was_sent_may_have_created_a_run(status):
+    assert P.post_meaning(status=status) == P.MAYBE_CREATED
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 408, 422, 429, 503, 301, 307, 308])
+def test_a_post_refused_before_processing_created_none(status):
+    assert P.post_meaning(status=status) == P.NOT_CREATED
+
+
+def test_post_meaning_of_transport_errors():
+    assert P.post_meaning(error=err(httpx.ConnectError)) == P.NOT_CREATED
+    for cls in (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+        assert P.post_meaning(error=err(cls)) == P.MAYBE_CREATED
+
+
+def test_submission_names_what_watch_and_batch_may_send_again():
+    from maestro_spec.runtime.outcome import submission
+
+    base = dict(request={"input": "x"})
+    assert submission(RunOutcome(**base, run_id="r1")) == P.CREATED
+    assert submission(RunOutcome(**base, error=E.MaybeSubmitted("u", "HTTP 502", answered=True))) == P.MAYBE_CREATED
+    assert submission(RunOutcome(**base, error=E.UnreadableRun("r2", "u", "no status"))) == P.MAYBE_CREATED
+    assert submission(RunOutcome(**base, error=E.Interrupted(None))) == P.MAYBE_CREATED
+    assert submission(RunOutcome(**base, error=E.RequestRejected(422, "bad"))) == P.NOT_CREATED
+    assert submission(RunOutcome(**base, error=E.Unreachable("u", "connection refused"))) == P.NOT_CREATED
+
+
 # ------------------------------------------------------------------ poll schedule
 
 
@@ -242,10 +292,21 @@ def test_redact_every_secret():
     assert "sk-" not in str(failure) and "sk-" not in failure.hint
 
 
+def test_a_nan_score_never_passes_min_score():
+    # issue 10 #7: NaN compares False with everything, so `score < min` let it through
+    run = Run.model_validate({"id": "r", "status": "completed", "requirements_result": {"score": float("nan"), "requirements": []}})
+    assert run.requirements_result.score is None
+    code, why = judge(RunOutcome(request={}, run=run, min_score=0.5))
+    assert code == EXIT_REQUIREMENTS_UNMET and "not a number" in why
+    item = {"name": "n", "is_mandatory": True, "score": float("inf")}
+    run = Run.model_validate({"id": "r", "status": "completed", "requirements_result": {"score": 1.0, "requirements": [item]}})
+    assert judge(RunOutcome(request={}, run=run))[0] == EXIT_REQUIREMENTS_UNMET
+
+
 def test_error_detail_reads_validation_lists():
     response = httpx.Response(422, json={"detail": [{"path": "requirements[0].name", "code": "E201", "message": "required"}]})
-    assert error_detail(response) == "requirements[0].name: required"
-    assert error_detail(httpx.Response(500, text="  oops\n  bad  ")) == "oops bad"
+    assert error_detail(response.content) == "requirements[0].name: required"
+    assert error_detail(httpx.Response(500, text="  oops\n  bad  ").content) == "oops bad"
 
 
 def test_transport_reasons_are_short():

@@ -152,3 +152,68 @@ def test_the_key_never_appears_in_output_records_or_errors(tmp_path, home, echo_
     for secret in (key, wrong, key[-16:], wrong[-16:]):
         assert not any(secret in t for t in texts), "the key was printed"
         assert not any(secret in t for t in stored), "the key was recorded"
+
+
+# ------------------------------------------------------------------ SIGTERM, and a late Ctrl-C
+
+
+def test_sigterm_mid_poll_keeps_the_record_says_one_line_and_exits_143(tmp_path, home):
+    spec = write_spec(tmp_path, "a.maestro")
+    with server(run_seconds=5.0) as s:
+        proc = spawn(["run", spec, "--base-url", s.base_url, "--poll-interval", "0.1"], {"MAESTRO_HOME": str(home)})
+        try:
+            run_id = wait_for_run_id(home)
+            time.sleep(0.3)  # a few polls in
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+        assert proc.returncode == 143, err
+        assert err.splitlines() == [f"terminated: run {run_id} keeps going on the server; resume with: maestro runs attach {run_id}"]
+        assert out == ""
+        [record] = records(home)
+        assert record["run_id"] == run_id and record["status"] == "in_progress"
+        assert record["error"] == f"interrupted; run {run_id} keeps going on the server"
+        assert runs_created(s) == 1
+
+
+def test_sigterm_while_attached_exits_143_and_keeps_the_record(tmp_path, home):
+    spec = write_spec(tmp_path, "a.maestro")
+    with server(run_seconds=5.0) as s:
+        assert invoke(["run", spec, "--base-url", s.base_url, "--timeout", "0.1", *FAST]).exit_code == 3
+        [record] = records(home)
+        proc = spawn(["runs", "attach", record["run_id"], "--poll-interval", "0.1"], {"MAESTRO_HOME": str(home)})
+        try:
+            time.sleep(1.5)  # started, and polling
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    [after] = records(home)
+    assert after["run_id"] == record["run_id"] and after["status"] == "in_progress"
+
+
+def test_ctrl_c_right_after_the_result_is_printed_changes_nothing(tmp_path, home):
+    spec = write_spec(tmp_path, "a.maestro")
+    for _ in range(3):  # the window is short: try it a few times
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "maestro_spec.cli", "run", spec, "--local", "--poll-interval", "0.05"],
+            env={**os.environ, "NO_COLOR": "1", "MAESTRO_HOME": str(home)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                if not line or " · completed · " in line:  # the footer: the result is out
+                    break
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+        assert "Aborted!" not in err and "Traceback" not in err, err
+        assert proc.returncode == 0, err

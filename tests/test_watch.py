@@ -513,3 +513,140 @@ def test_plan_matches_requirements_by_name_and_elides_long_text():
     swapped = dict(old, requirements=old["requirements"][::-1])
     assert render_plan(diff_requests(old, swapped)) == ['~ requirements order: ["length", "facts"] -> ["facts", "length"]']
     assert diff_requests(old, old) == []
+
+
+# ---------------------------------------------------------------- a POST that may have created a run
+
+
+class _BadGateway:
+    """A real HTTP server on 127.0.0.1 whose every POST gets a 502 HTML page (as a
+    proxy in front of a busy API gives): the body was sent, so a run may exist."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        owner = self
+        self.posts = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                owner.posts += 1
+                body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+                self.send_response(502)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/studio/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_post_answered_502_is_never_sent_again_for_the_same_request(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with _BadGateway() as gateway:
+        settings = RunSettings(base_url=gateway.base_url, store_root=tmp_path / "records", max_retries=2, initial_retry_delay=0.01)
+        with Watching(spec, run=True, settings=settings, settle=0.02) as w:
+            w.wait_for(r"502")
+            for n in range(1, 4):  # three comment-only saves
+                at = w.mark()
+                save(spec, SPEC.replace("# a spec under watch", f"# a spec under watch, comment {n}"))
+                w.wait_for(rf"rebuild {n} .*\nok: no problems.*\nrequest unchanged since run #1 \(rebuild 0\): nothing submitted", after=at)
+        assert gateway.posts == 1
+    assert (w.summary.runs_submitted, w.summary.runs_unchanged) == (1, 3)
+    assert "1 run submitted, 3 skipped as unchanged" in w.screen.text
+    [record] = [json.loads(p.read_text()) for p in (tmp_path / "records" / "runs").glob("*.json")]
+    assert record["run_id"] is None and record["status"] in ("unknown", "error")
+
+
+# ---------------------------------------------------------------- files that are not files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_spec_replaced_by_a_fifo_or_a_link_to_dev_zero_is_reported_not_read(tmp_path):
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    with Watching(spec) as w:
+        w.wait_for(r"ok: no problems")
+        at = w.mark()
+        spec.unlink()
+        os.mkfifo(spec)
+        try:
+            w.wait_for(r"cannot read the spec: spec.maestro: is a named pipe \(FIFO\), not a file; waiting for it to change", after=at)
+        finally:
+            try:  # were the loop blocked in open(), a writer would free it
+                os.close(os.open(spec, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+        at = w.mark()
+        spec.unlink()
+        os.symlink("/dev/zero", spec)
+        w.wait_for(r"cannot read the spec: spec.maestro: is a character device, not a file", after=at)
+        at = w.mark()
+        spec.unlink()
+        spec.write_text(SPEC)
+        w.wait_for(r"ok: no problems", after=at)
+
+
+@pytest.mark.parametrize("given, said", [(".", ".: is a directory, not a spec"), ("spec.maestr", "spec.maestr: no such file")])
+def test_cli_refuses_a_directory_or_a_misspelled_path_at_once(tmp_path, given, said):
+    (tmp_path / "spec.maestro").write_text(SPEC)
+    done = subprocess.run(
+        [sys.executable, "-m", "maestro_spec.cli", "watch", given], capture_output=True, text=True, cwd=tmp_path, timeout=WAIT
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"error: {said}"
+
+
+def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
+    token_old, token_new, weather_key = "Bearer ghp-OLD-1234567890", "Bearer ghp-NEW-0987654321", "wk-5f1e2d3c4b5a"
+    github = {"type": "mcp", "server_label": "github", "server_url": "https://mcp.example.com/", "headers": {"Authorization": token_old}}
+    weather = {
+        "type": "http",
+        "function": {"name": "get_weather", "description": "The weather.", "parameters": {"type": "object", "properties": {}}},
+        "endpoint": {"url": "https://api.example.com/weather", "headers": {"X-Key": weather_key}},
+    }
+    old = {"input": "hi", "tools": [{"type": "web_search", "urls": ["a.com"]}, github]}
+    new = {
+        "input": "hi",
+        "tools": [
+            {"type": "web_search", "urls": ["a.com"], "query_suffix": "2025"},
+            dict(github, headers={"Authorization": token_new}, allowed_tools=["search"]),
+            weather,
+        ],
+    }
+    lines = render_plan(diff_requests(old, new), max_lines=50)
+    assert lines[:4] == [
+        '+ tools["web_search"].query_suffix: "2025"',
+        '~ tools["github"].headers.Authorization: "<redacted>" -> "<redacted: changed>"',
+        '+ tools["github"].allowed_tools: ["search"]',
+        '+ tools["get_weather"]: {"type": "http", "function": {"name": "get_weather", "descr…',
+    ]
+    # the same token again is no change at all; a first run's summary shows none either
+    same = dict(new, tools=[new["tools"][0], dict(new["tools"][1]), weather])
+    assert render_plan(diff_requests(new, same)) == []
+    from maestro_spec.runtime.requestdiff import summarize
+
+    everything = "\n".join(lines + render_plan(diff_requests(None, new), max_lines=50) + [summarize(new)])
+    for secret in (token_old, token_new, weather_key, "ghp-", "wk-5f"):
+        assert secret not in everything
+    assert new["tools"][1]["headers"]["Authorization"] == token_new  # the request itself is untouched

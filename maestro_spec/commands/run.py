@@ -11,7 +11,7 @@ import click
 from ..compiler import limits as L
 from ..compiler.endpoint import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV
 from ..compiler.sources import InputFileError, compile_path
-from ..exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from ..exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
 from ..runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES
 from .common import (
     expand_paths,
@@ -31,6 +31,7 @@ RUN_HELP_EPILOG = (
 
 \b
   130 interrupted (Ctrl-C); the run keeps going: maestro runs attach ID
+  143 terminated (SIGTERM); the same
 
 \b
 Environment:
@@ -117,6 +118,18 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
 
     Every run is recorded before anything is printed: see `maestro runs list`.
     """
+    from .signals import Terminated, sigterm_raises
+
+    try:
+        with sigterm_raises():
+            code = _run_command(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format)
+    except Terminated:
+        click.echo("terminated", err=True)
+        code = EXIT_TERMINATED
+    raise SystemExit(code)
+
+
+def _run_command(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format) -> int:
     vars = get_vars(var_args, var_files)
     target_url, key = resolve_target(local, base_url)
     if output and not Path(output).resolve().parent.is_dir():
@@ -144,7 +157,7 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
             server.stop()
     else:
         code = _run_jobs(jobs_list, target_url, settings_kwargs, local=False, jobs=jobs, as_json=as_json, output=output)
-    raise SystemExit(code)
+    return code
 
 
 def start_local_server():
@@ -219,14 +232,13 @@ def _compile_all(paths, vars, output_format):
 
 
 def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, output) -> int:
-    import asyncio
-
     from rich.text import Text
 
     from ..runtime import render
     from ..runtime.batch import Tracker, batch_exit_code, run_batch
     from ..runtime.outcome import RunSettings
     from ..runtime.poll import execute
+    from .signals import Terminated, hold_interrupts, run_async
 
     settings = RunSettings(base_url=base_url, local=local, **settings_kwargs)
     out = render.make_console()
@@ -239,21 +251,28 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
         job = jobs_list[0]
         try:
             with render.live_status(err, line):
-                outcomes = [asyncio.run(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
+                outcomes = [run_async(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
         except KeyboardInterrupt:
             _report_interrupt(tracker, err, local, total=1)
             return EXIT_INTERRUPTED
+        except Terminated:
+            _report_interrupt(tracker, err, local, total=1, word="terminated")
+            return EXIT_TERMINATED
     else:
         tracker = Tracker()
         progress, on_done = _batch_progress(err, len(jobs_list))
         try:
             with progress:
-                outcomes = asyncio.run(
+                outcomes = run_async(
                     run_batch(jobs_list, settings=settings, concurrency=jobs, on_status=tracker, on_done=on_done)
                 )
         except KeyboardInterrupt:
             _report_interrupt(tracker, err, local, total=len(jobs_list))
             return EXIT_INTERRUPTED
+        except Terminated:
+            _report_interrupt(tracker, err, local, total=len(jobs_list), word="terminated")
+            return EXIT_TERMINATED
+    hold_interrupts()  # every result is known and recorded: show them whole
 
     for o in outcomes:
         if o.cached_from:
@@ -338,10 +357,16 @@ def _json_payload(outcomes, single: bool) -> str:
         data = run_json(outcomes[0]) if outcomes[0].run is not None else summary(outcomes[0])
     else:
         data = [summary(o) for o in outcomes]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from ..runtime.sanitize import json_for_terminal
+
+    # Server text may hold C1 controls and bidi overrides, which json.dumps leaves raw.
+    return json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
-def _report_interrupt(tracker, err, local: bool, *, total: int) -> None:
+def _report_interrupt(tracker, err, local: bool, *, total: int, word: str = "interrupted") -> None:
+    """What Ctrl-C (word "interrupted") or SIGTERM ("terminated") left behind.
+
+    SIGTERM gets one line per run: a service manager's log keeps lines apart."""
     from rich.text import Text
 
     from ..runtime.render import print_line
@@ -353,17 +378,19 @@ def _report_interrupt(tracker, err, local: bool, *, total: int) -> None:
     for event in left:
         who = f"{event.spec}: " if total > 1 and event.spec else ""
         if event.run_id and local:
-            say(f"interrupted: {who}run {event.run_id} was on the built-in local server, which stops now")
-        elif event.run_id:
-            say(f"interrupted: {who}run {event.run_id} keeps going on the server")
+            say(f"{word}: {who}run {event.run_id} was on the built-in local server, which stops now")
+        elif event.run_id and word == "interrupted":
+            say(f"{word}: {who}run {event.run_id} keeps going on the server")
             say(f"  resume with: maestro runs attach {event.run_id}")
+        elif event.run_id:
+            say(f"{word}: {who}run {event.run_id} keeps going on the server; resume with: maestro runs attach {event.run_id}")
         else:
-            say(f"interrupted: {who}before the server answered; a run may or may not have been created")
+            say(f"{word}: {who}before the server answered; a run may or may not have been created")
     not_started = total - tracker.started_count()
     if not_started > 0:
-        say(f"interrupted: {not_started} spec{'s' if not_started > 1 else ''} not started")
+        say(f"{word}: {not_started} spec{'s' if not_started > 1 else ''} not started")
     if not left and not_started <= 0:
-        say("interrupted")
+        say(word)
 
 
 def fail_runtime(e) -> click.exceptions.Exit:
@@ -379,11 +406,37 @@ def fail_runtime(e) -> click.exceptions.Exit:
 
 @click.group(epilog=RUN_HELP_EPILOG)
 def runs():
-    """The local record of runs: list them, show one, resume one.
+    """The local record of runs: list them, show one, resume one, prune stale ones.
 
     Records live in $MAESTRO_HOME/runs, or the user data dir
-    (e.g. ~/.local/share/maestro-spec/runs). They never hold the API key.
+    (e.g. ~/.local/share/maestro-spec/runs). They never hold the API key
+    or a tool header value.
     """
+
+
+# Unreadable record files named one by one before "... and N more".
+MAX_NAMED_SKIPPED = 5
+
+
+def _open_store():
+    from ..runtime.store import RunStore
+
+    return RunStore()
+
+
+def _printable(text: str) -> str:
+    """A file name as it can be shown: control characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _name_skipped(store) -> None:
+    """Each record file the command could not read, named once on stderr."""
+    items = list(store.skipped.items())
+    for path, why in items[:MAX_NAMED_SKIPPED]:
+        click.echo(f"warning: skipped {_printable(path.name)} in {store.runs_dir}: it {why}", err=True)
+    if len(items) > MAX_NAMED_SKIPPED:
+        click.echo(f"warning: ... and {len(items) - MAX_NAMED_SKIPPED} more unreadable files in {store.runs_dir}", err=True)
+    store.skipped.clear()
 
 
 @runs.command("list")
@@ -392,10 +445,10 @@ def runs():
 def list_runs(limit, as_json):
     """The most recent runs."""
     from ..runtime.render import make_console, print_table, records_table
-    from ..runtime.store import RunStore
 
-    store = RunStore()
+    store = _open_store()
     records = store.list(limit)
+    _name_skipped(store)
     if as_json:
         for r in records:
             click.echo(json.dumps(_summary(r), ensure_ascii=False))
@@ -423,18 +476,17 @@ def _summary(record) -> dict:
     }
 
 
-def _find(ident: str):
-    from ..runtime.store import RunStore
-
+def _find(ident: str, store=None):
     if not ident.strip():
         raise fail("an empty ID matches no run; give a run id or record id (or a prefix) from `maestro runs list`")
-    store = RunStore()
+    store = store or _open_store()
     found = store.find(ident)
+    _name_skipped(store)
     if found is None:
-        raise fail(f"no recorded run matches {ident!r}; see `maestro runs list` (records in {store.runs_dir})")
+        raise fail(f"no recorded run matches {_printable(ident)!r}; see `maestro runs list` (records in {store.runs_dir})")
     if isinstance(found, list):
-        ids = ", ".join(r.display_id for r in found[:5])
-        raise fail(f"{ident!r} matches {len(found)} runs ({ids}{', ...' if len(found) > 5 else ''}); give more of the id")
+        ids = ", ".join(_printable(r.display_id[:40]) for r in found[:5])
+        raise fail(f"{_printable(ident)!r} matches {len(found)} runs ({ids}{', ...' if len(found) > 5 else ''}); give more of the id")
     return found
 
 
@@ -460,8 +512,18 @@ def show_run(ident, as_json):
 @_polling_options
 def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries):
     """Resume waiting for a run an interrupted or timed-out command left behind."""
-    import asyncio
+    from .signals import Terminated, sigterm_raises
 
+    try:
+        with sigterm_raises():
+            code = _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries)
+    except Terminated:
+        click.echo("terminated", err=True)
+        code = EXIT_TERMINATED
+    raise SystemExit(code)
+
+
+def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries) -> int:
     from ..compiler.wire import Run
     from ..runtime import errors as E
     from ..runtime import render
@@ -469,6 +531,8 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
     from ..runtime.client import check_base_url
     from ..runtime.outcome import RunOutcome, RunSettings
     from ..runtime.poll import attach
+    from ..runtime.store import RunStore, run_duration
+    from .signals import Terminated, hold_interrupts, run_async
 
     record = _find(ident)
     out, err = render.make_console(), render.make_console(stderr=True)
@@ -490,7 +554,7 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
         if record.is_local and not base_url:
             raise fail(
                 f"run {record.run_id} was on the built-in local server of an earlier `--local` command, which has stopped; "
-                "run the spec again"
+                "run the spec again (`maestro runs prune` removes such records)"
             )
         try:
             url = check_base_url(base_url or record.base_url)
@@ -500,17 +564,86 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
         settings = RunSettings(
             base_url=url, api_key=key, timeout=timeout, poll_interval=poll_interval, min_score=min_score, max_retries=max_retries
         )
+        store = RunStore(secrets=(key,))
         line = render.StatusLine()
         tracker = Tracker(forward=line.update)
         try:
             with render.live_status(err, line):
-                outcome = asyncio.run(attach(record, settings=settings, on_status=tracker))
+                outcome = run_async(attach(record, settings=settings, on_status=tracker, store=store))
         except KeyboardInterrupt:
             _report_interrupt(tracker, err, False, total=1)
-            raise SystemExit(EXIT_INTERRUPTED)
+            return EXIT_INTERRUPTED
+        except Terminated:
+            _report_interrupt(tracker, err, False, total=1, word="terminated")
+            return EXIT_TERMINATED
+        hold_interrupts()
+        # The run took from its creation to its end, not just this command's wait.
+        took = run_duration(record) if outcome.run is not None and outcome.run.is_terminal else None
+        if took is not None and took > (record.elapsed or 0.0):
+            outcome.elapsed = record.elapsed = took
+            try:
+                store.save(record)
+            except E.RuntimeFailure as e:
+                outcome.warnings.append(str(e))
     if as_json:
         click.echo(_json_payload([outcome], True), nl=False)
     else:
         render.render_outcome(outcome, out)
     render.print_problems(outcome, err)
-    raise SystemExit(outcome.exit_code)
+    return outcome.exit_code
+
+
+@runs.command("prune")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.STRING,
+    default="1h",
+    show_default=True,
+    metavar="AGE",
+    help="Only records created longer ago than this: 30m, 12h, 7d, or seconds.",
+)
+@click.option("--cloud", is_flag=True, help="Also unfinished runs on AI21's cloud or another server (they may still be resumable).")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+def prune_runs(older_than, cloud, dry_run):
+    """Remove records of runs that never finished and never will.
+
+    \b
+    By default: runs of the built-in local server (`--local`) left
+    submitting, unknown or in_progress, created over an hour ago. That
+    server stopped with its command, so they cannot be resumed. Finished
+    runs (completed, failed, ...) are never pruned.
+    """
+    from ..runtime.store import StoreError
+
+    seconds = _parse_age(older_than)
+    store = _open_store()
+    stale = store.stale(older_than=seconds, local_only=not cloud)
+    _name_skipped(store)
+    verb = "would remove" if dry_run else "removed"
+    for record in stale:
+        if not dry_run:
+            try:
+                store.remove(record)
+            except StoreError as e:
+                raise fail(str(e)) from None
+        where = "local" if record.is_local else record.target
+        click.echo(f"{verb} {record.id}  {record.status}  {where}  {_printable(record.spec or '-')}")
+    scope = "unfinished runs" if cloud else "unfinished --local runs"
+    click.echo(f"{verb} {len(stale)} record{'' if len(stale) == 1 else 's'} of {scope} older than {older_than}", err=True)
+
+
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _parse_age(text: str) -> float:
+    t = text.strip().lower()
+    unit = _AGE_UNITS.get(t[-1:]) if t else None
+    number = t[:-1] if unit else t
+    try:
+        value = float(number) * (unit or 1)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value != float("inf")):
+        raise fail(f"--older-than {text!r} is not an age: give e.g. 30m, 12h, 7d or a number of seconds")
+    return value

@@ -76,10 +76,18 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
     and re-created. On a terminal the screen is redrawn in place; piped, each
     rebuild is appended after a timestamped separator.
     """
-    get_vars(var_args, var_files)  # a malformed --var is a usage error now, not on every save
+    from ..runtime.watch import input_problem
+
+    # What `maestro check PATH` would refuse is refused now, not waited for.
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise fail(f"{path}: no such directory {directory}")
+    if not os.path.lexists(path):
+        raise fail(f"{path}: no such file")
+    problem = input_problem(path)
+    if problem:
+        raise fail(problem)
+    get_vars(var_args, var_files)  # a malformed --var is a usage error now, not on every save
     run_ = run_ or local or bool(base_url)
     options = dict(var_args=var_args, var_files=var_files, max_runs=max_runs, settle=settle)
     if not run_:

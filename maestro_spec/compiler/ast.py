@@ -105,7 +105,7 @@ class ToolField:
 class Parameter:
     """parameter NAME TYPE "description" [required], in an http tool."""
 
-    name: Name
+    name: Union[Name, Str]
     type: Name
     description: Str
     required: Span | None
@@ -115,7 +115,7 @@ class Parameter:
 @dataclass(frozen=True, slots=True)
 class Tool:
     type: Name
-    label: Name | None  # an http tool's function name, an mcp tool's server label
+    label: Name | Str | None  # an http tool's function name, an mcp tool's server label
     fields: tuple[ToolField, ...]
     parameters: tuple[Parameter, ...]
     span: Span

@@ -155,7 +155,7 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
                 )
             )
         elif not t.label and tool.label is not None:
-            out.append(Diagnostic("E115", f"{an(kind)} tool has no label: there is at most one {kind} tool in a run", tool.label.span, f"remove '{tool.label.value}'"))
+            out.append(Diagnostic("E115", f"{an(kind)} tool has no label: there is at most one {kind} tool in a run", tool.label.span, "remove the label"))
         keywords = t.by_keyword()
         wire_names = {path[-1]: kw for kw, (path, _) in keywords.items()}
         for f in tool.fields:

@@ -9,10 +9,12 @@ left out (see `canonical`).
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
 from . import limits as L
+from .emit import ordered, params_path
 from .fmt import WIDTH, format_text
 from .strings import PLACEHOLDER_RE, dedent_long, unescape
 
@@ -26,17 +28,21 @@ class DecompileError(RuntimeError):
 
 
 def canonical(body: dict) -> dict:
-    """The body as a spec can say it, with the same meaning: nulls, empty
-    lists and objects of optional fields, and is_mandatory false (the API's
-    default) are left out."""
+    """The body as a spec says it, with the same meaning, in today's shape:
+    legacy tool_resources moved into their tools[] items; nulls, empty lists
+    and objects of optional fields, and is_mandatory false (the API's
+    default) left out; an http tool's parameters with type "object" and
+    without an empty required list or additionalProperties false (their defaults)."""
     out: dict = {}
-    for key in L.REQUEST_FIELDS:
+    resources = body.get("tool_resources") or {}
+    for key in L.REQUEST_ORDER:
         value = body.get(key)
         if key == "requirements" and value:
             value = [_requirement(r) for r in value]
-        elif key == "tool_resources" and value:
-            value = {kind: {k: v for k, v in fields.items() if v is not None} for kind, fields in value.items() if fields}
-            value = {kind: fields for kind, fields in value.items() if fields}
+        elif key == "tools" and value:
+            value = [_tool_item(t, resources.get(t.get("type")) or {}) for t in value]
+        elif key == "tool_resources":
+            continue
         if value is None or value == [] or value == {}:
             continue
         out[key] = value
@@ -50,22 +56,51 @@ def _requirement(r: dict) -> dict:
     return item
 
 
+def _tool_item(item: dict, legacy: dict) -> dict:
+    kind = item["type"]
+    tool = L.TOOLS[kind]
+    merged = {**{k: v for k, v in legacy.items() if v is not None}, **item}
+    out = _pruned(merged)
+    if L.HTTP == kind:
+        params = out.setdefault("function", {}).get("parameters") or {}
+        params = {k: v for k, v in params.items() if k not in ("additionalProperties", "additional_properties") or v}
+        params = {"type": "object", "properties": params.get("properties", {}), **{k: v for k, v in params.items() if k not in ("type", "properties")}}
+        if not params.get("required"):
+            params.pop("required", None)
+        out["function"]["parameters"] = params
+    return {"type": kind, **ordered({k: v for k, v in out.items() if k != "type"}, tool.fields)}
+
+
+def _pruned(obj: dict) -> dict:
+    """A tool item without nulls and empty optional lists or objects, at every level."""
+    out = {}
+    for k, v in obj.items():
+        if isinstance(v, dict) and k not in ("parameters", "labels_filter", "properties"):
+            v = _pruned(v)
+        if v is None or v == [] or (v == {} and k not in ("properties",)):
+            continue
+        out[k] = v
+    return out
+
+
 def decompile(body: dict) -> str:
     """A request body with no errors -> spec text, formatted by fmt."""
     from .check import compile_text
 
     body = canonical(body)
-    paragraphs: list[list[str]] = [_input(body["input"])]
+    paragraphs: list[list[str]] = []
+    if "system_prompt" in body:
+        paragraphs.append(["system_prompt " + _string(body["system_prompt"], len("system_prompt "))])
+    paragraphs.append(_input(body["input"]))
     requirements = [_requirement_stmt(r) for r in body.get("requirements", ())]
     if any("\n" in r for r in requirements):
         paragraphs += [[r] for r in requirements]  # long ones read better apart
     elif requirements:
         paragraphs.append(requirements)
-    resources = body.get("tool_resources", {})
-    paragraphs += [[_tool_stmt(t["type"], resources.get(t["type"], {}))] for t in body.get("tools", ())]
+    paragraphs += [[_tool_stmt(t)] for t in body.get("tools", ())]
     settings = []
     if "models" in body:
-        settings.append("model " + ", ".join(m if m in L.KNOWN_MODELS and _NAME_RE.match(m) else _string(m, 6) for m in body["models"]))
+        settings.append("model " + ", ".join(m if m in L.KNOWN_MODELS + L.LEGACY_MODELS and _NAME_RE.match(m) else _string(m, 6) for m in body["models"]))
     if "budget" in body:
         settings.append(f"budget {body['budget']}")
     if "include" in body:
@@ -74,12 +109,20 @@ def decompile(body: dict) -> str:
         settings.append(f"language {body['response_language']}")
     if settings:
         paragraphs.append(settings)
+    if "output_type" in body:
+        paragraphs.append(["output_type " + _value(body["output_type"])])
+    unsaid = [k for k in body if k not in _SAID]
+    if unsaid:
+        raise DecompileError(f"{', '.join(unsaid)}: undocumented fields that a spec has no keyword for")
     text = "\n\n".join("\n".join(p) for p in paragraphs if p) + "\n"
     formatted = format_text(text).text
-    back = compile_text(formatted or "")
+    back = compile_text(formatted or "", env={})
     if formatted is None or back.request != body:
         raise DecompileError("the decompiled spec does not compile back to the same body")
     return formatted
+
+
+_SAID = ("input", "system_prompt", "requirements", "tools", "models", "budget", "include", "response_language", "output_type")
 
 
 def _input(value) -> list[str]:
@@ -104,13 +147,65 @@ def _requirement_stmt(r: dict) -> str:
     return f"{head} {description}"
 
 
-def _tool_stmt(kind: str, fields: dict) -> str:
-    if not fields:
-        return f"tool {kind}"
-    keys = [k for k in L.TOOL_RESOURCE_FIELDS.get(kind, ()) if k in fields] + [k for k in fields if k not in L.TOOL_RESOURCE_FIELDS.get(kind, ())]
-    width = max(len(k) for k in keys)
-    rows = [f"{_PAD}{k.ljust(width)} [" + ", ".join(_string(s, 0, indent=12, short=True) for s in fields[k]) + "]" for k in keys]
-    return "\n".join([f"tool {kind} {{", *rows, "}"])
+def _tool_stmt(item: dict) -> str:
+    kind = item["type"]
+    tool = L.TOOLS[kind]
+    head = f"tool {kind}"
+    if tool.label:
+        head += " " + _word(_at(item, tool.label), label=True)
+    rows = []
+    for path, f in tool.leaves():
+        value = _at(item, path)
+        if value is None or not f.spec_keyword:
+            continue
+        rows.append(f"{_PAD}{f.spec_keyword} " + (value if isinstance(f.kind, L.Enum) and _NAME_RE.match(value) and not _keyword(value) else _value(value, 4)))
+    params = params_path(kind)
+    if params:
+        spec = _at(item, params) or {}
+        required = set(spec.get("required", ()))
+        for name, prop in spec.get("properties", {}).items():
+            row = f"{_PAD}parameter {_word(name, label=True)} {_word(prop['type'], label=True)} {_string(prop['description'], 0, short=True)}"
+            rows.append(row + (" required" if name in required else ""))
+    if not rows:
+        return head
+    return "\n".join([head + " {", *rows, "}"])
+
+
+def _at(obj, path):
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
+def _keyword(word: str) -> bool:
+    return word in ("true", "false", "null", "required", "parameter", "mandatory")
+
+
+def _word(text: str, *, label: bool = False) -> str:
+    """A block key, or a tool's label: bare when it is a name (a label that
+    is not a statement keyword, which would start a new statement), quoted otherwise."""
+    from .parse import STATEMENT_KEYWORDS
+
+    bare = _NAME_RE.match(text) and not (label and (text in STATEMENT_KEYWORDS or _keyword(text)))
+    return text if bare else _string(text, 0, short=True)
+
+
+def _value(value, indent: int = 0) -> str:
+    """A JSON value in the spec's value syntax (fmt lays it out afterwards)."""
+    if isinstance(value, str):
+        return _string(value, 0, short=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v, indent + 4) for v in value) + "]"
+    if not value:
+        return "{}"
+    pad = " " * (indent + 4)
+    return "{\n" + "".join(f"{pad}{_word(k)} {_value(v, indent + 4)}\n" for k, v in value.items()) + " " * indent + "}"
 
 
 # ----------------------------------------------------------------- strings

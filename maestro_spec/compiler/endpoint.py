@@ -9,7 +9,8 @@ the compile path may import it.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from urllib.parse import urlsplit, urlunsplit
 
 API_PREFIX = "/studio/v1"  # every route of the API sits under it
 DEFAULT_BASE_URL = "https://api.ai21.com" + API_PREFIX  # the official SDK's default host
@@ -39,24 +40,43 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def shown_url(url: str) -> str:
+    """The URL as an error line may quote it: a user, password, query or
+    fragment (any may hold a key: `https://user:KEY@host`, `?key=KEY`) is
+    replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        url = re.sub(r"[?#].*", "?***", url, flags=re.S)
+        return re.sub(r"//[^/]*@", "//***@", url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", "***" if parts.fragment else ""))
+
+
 def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash, or BaseURLError saying why not."""
+    """The base URL without a trailing slash, or BaseURLError saying why not.
+
+    The messages never quote what may be a credential (see shown_url)."""
     url = url.strip()
+    shown = shown_url(url)
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 (raises ValueError on a bad port)
     except ValueError as e:
-        raise BaseURLError(f"bad base URL {url!r}: {e}") from None
-    if parts.scheme not in ("https", "http") or not host:
-        raise BaseURLError(f"bad base URL {url!r}: it must start with https:// (or http:// to a loopback host) and name a host, like {DEFAULT_BASE_URL}")
+        reason = str(e) if "@" not in str(e) and "?" not in str(e) else "it cannot be parsed"
+        raise BaseURLError(f"bad base URL {shown!r}: {reason}") from None
     if parts.username or parts.password:
-        raise BaseURLError(f"bad base URL {url!r}: credentials do not belong in the URL; the key comes from {KEY_ENV}")
+        raise BaseURLError(f"bad base URL {shown!r}: credentials do not belong in the URL; the key comes from {KEY_ENV}")
+    if parts.scheme not in ("https", "http") or not host:
+        raise BaseURLError(f"bad base URL {shown!r}: it must start with https:// (or http:// to a loopback host) and name a host, like {DEFAULT_BASE_URL}")
     if parts.query or parts.fragment:
-        raise BaseURLError(f"bad base URL {url!r}: it must not have a query or fragment")
+        raise BaseURLError(f"bad base URL {shown!r}: it must not have a query or fragment (they are not shown: one may hold a key)")
     if parts.scheme == "http" and not is_loopback(host):
         raise BaseURLError(
-            f"refusing plain http to {host} ({url}): the API key and the request would cross the network unencrypted; "
+            f"refusing plain http to {host} ({shown}): the API key and the request would cross the network unencrypted; "
             "use https://, or plain http only to a loopback host (127.0.0.1, ::1, localhost)",
             insecure=True,
         )

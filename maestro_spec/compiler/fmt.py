@@ -70,7 +70,7 @@ def _shape(node):
     """An AST without positions: what fmt must preserve."""
     if dataclasses.is_dataclass(node):
         return tuple(
-            (f.name, bool(getattr(node, f.name)) if f.name == "mandatory" else _shape(getattr(node, f.name)))
+            (f.name, bool(getattr(node, f.name)) if f.name in ("mandatory", "required") else _shape(getattr(node, f.name)))
             for f in dataclasses.fields(node)
             if f.name not in ("span", "placeholders")
         ) + (type(node).__name__,)
@@ -310,52 +310,149 @@ class _Printer:
         self.string(description, sep)
 
     def tool_stmt(self, t: Tree) -> None:
-        keyword, name, body = t.children
+        keyword, kind, label, body = t.children
         self.tok(keyword, _line(0))
-        self.tok(name, _space(INDENT))
+        self.tok(kind, _space(INDENT))
+        if label is not None:
+            self.key(label, _space(INDENT))
         if body is not None:
             self.block(body, 0, _field_rows(body))
 
-    def block(self, t: Tree, indent: int, rows: list[tuple[Token, Tree]]) -> None:
-        """{ rows } with one row per line, first column aligned."""
+    def system_prompt_stmt(self, t: Tree) -> None:
+        keyword, value = t.children
+        self.tok(keyword, _line(0))
+        self.string(value, _space(INDENT))
+
+    def output_type_stmt(self, t: Tree) -> None:
+        keyword, value = t.children
+        self.tok(keyword, _line(0))
+        self.value(value, 0, _space(INDENT))
+
+    def block(self, t: Tree, indent: int, rows: list) -> None:
+        """{ rows } with one row per line, first column aligned; a row is
+        (key token, value) or a parameter row (a Tree)."""
         children = [c for c in t.children if c is not None]
         open_, close = children[0], children[-1]
         self.tok(open_, _space(indent + INDENT))
         if not rows and not self.has_comments(close, close):
             self.tok(close, _none(indent))
             return
-        width = max((len(str(key)) for key, _ in rows), default=0)
+        width = max((len(str(row[0])) for row in rows if isinstance(row, tuple)), default=0)
+        params = [row.children for row in rows if isinstance(row, Tree)]
+        columns = (max((len(self.key_text(p[1])) for p in params), default=0), max((len(str(p[2])) for p in params), default=0))
         inner = indent + INDENT
-        for key, value in rows:
+        for row in rows:
+            if isinstance(row, Tree):
+                self.parameter_row(row, inner, columns)
+                continue
+            key, value = row
             self.tok(key, _line(inner))
-            sep = _space(inner + INDENT, spaces=width - len(str(key)) + 1)
-            if value.data == "list":
-                self.list(value, inner, sep)
-            else:
-                self.string(value, sep)
+            self.value(value, inner, _space(inner + INDENT, spaces=width - len(str(key)) + 1))
         self.tok(close, _line(indent, comment_indent=inner, token_blank=False))
+
+    def parameter_row(self, t: Tree, indent: int, columns: tuple[int, int]) -> None:
+        """parameter NAME TYPE "description" [required], names and types aligned."""
+        keyword, name, kind, description, required = t.children
+        self.tok(keyword, _line(indent))
+        self.key(name, _space(indent + INDENT))
+        self.tok(kind, _space(indent + INDENT, spaces=columns[0] - len(self.key_text(name)) + 1))
+        self.string(description, _space(indent + INDENT, spaces=columns[1] - len(str(kind)) + 1))
+        if required is not None:
+            self.tok(required, _space(indent + INDENT))
+
+    def value(self, v, indent: int, sep: _Sep) -> None:
+        """Any value: a string, a bare word or literal, a list, a map block."""
+        if isinstance(v, Token):
+            self.tok(v, sep)
+        elif v.data in _STRING_RULES:
+            self.string(v, sep)
+        elif v.data == "list":
+            self.list(v, indent, sep)
+        else:
+            self.map(v, indent, sep)
+
+    def map(self, t: Tree, indent: int, sep: _Sep) -> None:
+        """{ key value ... }: one entry per line, keys aligned; a lone short
+        scalar entry stays on the line. Colons and commas are dropped."""
+        children = [c for c in t.children if c is not None]
+        open_, close = children[0], children[-1]
+        entries = [c for c in children[1:-1] if isinstance(c, Tree)]
+        commas = [c for c in children[1:-1] if isinstance(c, Token)]
+        self.tok(open_, sep)
+        if not entries and not self.has_comments(close, close):
+            self.tok(close, _none(indent))
+            return
+        inner = indent + INDENT
+        parts = [self.entry_parts(e) for e in entries]
+        if len(entries) == 1 and not self.has_comments(entries[0], close) and _is_scalar(parts[0][-1]):
+            key, colon, value = parts[0]
+            text = self.value_text(value)
+            if "\n" not in text and len(self.out.code) + len(self.key_text(key)) + len(text) + 4 <= WIDTH:
+                self.key(key, _space(inner))
+                if colon is not None:
+                    self.tok(colon, _none(inner), "")
+                self.value(value, inner, _space(inner + INDENT))
+                for comma in commas:
+                    self.tok(comma, _none(inner), "")
+                self.tok(close, _space(indent))
+                return
+        width = max(len(self.key_text(k)) for k, _, _ in parts)
+        comma_after = {}
+        for comma in commas:  # each comma belongs to the entry before it
+            before = [e for e in entries if _tokens(e)[-1].end_pos <= comma.start_pos]
+            comma_after.setdefault(id(before[-1]) if before else None, []).append(comma)
+        for e, (key, colon, value) in zip(entries, parts):
+            self.key(key, _line(inner))
+            if colon is not None:
+                self.tok(colon, _none(inner), "")
+            self.value(value, inner, _space(inner + INDENT, spaces=width - len(self.key_text(key)) + 1))
+            for comma in comma_after.get(id(e), ()):
+                self.tok(comma, _none(inner), "")
+        self.tok(close, _line(indent, comment_indent=inner, token_blank=False))
+
+    @staticmethod
+    def entry_parts(e: Tree):
+        key, *rest = [c for c in e.children if c is not None]
+        colon = rest[0] if len(rest) == 2 else None
+        return key, colon, rest[-1]
+
+    def key(self, key, sep: _Sep) -> None:
+        if isinstance(key, Token):
+            self.tok(key, sep)
+        else:
+            self.string(key, sep)
+
+    @staticmethod
+    def key_text(key) -> str:
+        return str(key) if isinstance(key, Token) else str(key.children[0])
+
+    def value_text(self, v) -> str:
+        if isinstance(v, Token):
+            return str(v)
+        return self.string_text(v.children[0])
 
     def list(self, t: Tree, indent: int, sep: _Sep) -> None:
         children = [c for c in t.children if c is not None]
         open_, close = children[0], children[-1]
-        items = [c for c in children[1:-1] if isinstance(c, Tree)]
-        commas = [c for c in children[1:-1] if isinstance(c, Token)]
+        commas = [c for c in children[1:-1] if isinstance(c, Token) and c.type == "COMMA"]
+        items = [c for c in children[1:-1] if not (isinstance(c, Token) and c.type == "COMMA")]
         self.tok(open_, sep)
-        texts = [self.string_text(i.children[0]) for i in items]
+        scalar = all(_is_scalar(i) for i in items)
+        texts = [self.value_text(i) for i in items] if scalar else []
         flat = len(self.out.code) + sum(len(s) for s in texts) + 2 * max(len(texts) - 1, 0) + 1
-        one_line = flat <= WIDTH and not any("\n" in s for s in texts) and not self.has_comments(children[1], close)
+        one_line = scalar and flat <= WIDTH and not any("\n" in s for s in texts) and not self.has_comments(children[1], close)
         inner = indent + INDENT
         if one_line:
             for k, item in enumerate(items):
                 if k:
                     self.tok(commas[k - 1], _none(inner))
-                self.string(item, _none(inner) if k == 0 else _space(inner))
+                self.value(item, inner, _none(inner) if k == 0 else _space(inner))
             if len(commas) >= len(items) and items:  # a trailing comma goes on one line
                 self.tok(commas[-1], _none(inner), "")
             self.tok(close, _none(indent))
             return
         for k, item in enumerate(items):
-            self.string(item, _line(inner))
+            self.value(item, inner, _line(inner))
             if k < len(commas):
                 self.tok(commas[k], _none(inner + INDENT))
             else:
@@ -405,8 +502,15 @@ def _role_rows(messages: Tree) -> list[tuple[Token, Tree]]:
     return [(m.children[0], m.children[1]) for m in messages.children if isinstance(m, Tree)]
 
 
-def _field_rows(body: Tree) -> list[tuple[Token, Tree]]:
-    return [(f.children[0], f.children[1]) for f in body.children if isinstance(f, Tree)]
+def _field_rows(body: Tree) -> list:
+    return [(f.children[0], f.children[1]) if f.data == "tool_field" else f for f in body.children if isinstance(f, Tree)]
+
+
+_STRING_RULES = ("string", "vstring", "kstring")
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, Token) or v.data in _STRING_RULES
 
 
 def _reindent_long(raw: str, indent: int) -> str:

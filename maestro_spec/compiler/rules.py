@@ -48,8 +48,8 @@ def _maybe(word, choices) -> str | None:
 
 
 def an(word: str) -> str:
-    # "an mcp tool": the article follows the sound, and m is said "em".
-    return ("an " if word[:1] in "aeiou" or word.startswith("mcp") else "a ") + word
+    # "an mcp tool", "an http tool": the article follows the sound of the letters.
+    return ("an " if word[:1] in "aeiou" or word.startswith(("mcp", "http")) else "a ") + word
 
 
 class _Checker:
@@ -407,7 +407,7 @@ def _tools(c: _Checker, value) -> set[str]:
         if "type" not in t:
             c.add("E226", (*path, "type"), f"a tool needs a type: {', '.join(L.TOOL_TYPES)}")
             continue
-        if kind not in L.TOOLS:
+        if not isinstance(kind, str) or kind not in L.TOOLS:
             if isinstance(kind, str):
                 c.unknown_tool_types.add(kind)
             c.add(

@@ -3,10 +3,11 @@
 Generated from the one pydantic model (wire.RunRequest), whose constraints
 come from limits.py. A few of the API's rules are beyond what the model says
 about shapes; they are added here, each from the same limits, so a validator
-catches what a schema can: blank text, the word limit, a tool listed twice,
-requirements next to tools, resources for a tool that is not on. Two rules
-stay with `maestro check`: messages alternating user/assistant (E205) and
-unique requirement names (E212).
+catches what a schema can: blank text, the word limit, one web_search and one
+file_search at most, resources for a tool that is not on. Four rules stay
+with `maestro check`: messages alternating user/assistant (E205), unique
+requirement names (E212), unique tool labels (E227) and `required` naming
+declared parameters (E234).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from . import limits as L
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-NOT_EXPRESSIBLE = ("E205", "E212")  # judged by rules.check_request only
+NOT_EXPRESSIBLE = ("E205", "E212", "E227", "E234")  # judged by rules.check_request only
 
 _NOT_BLANK = r"\S"
 # 1 to MAX_DESCRIPTION_WORDS whitespace-separated words, as str.split() counts.
@@ -40,14 +41,18 @@ def request_schema() -> dict:
     _array(props["tools"])["uniqueItems"] = True
 
     tools_on = {"type": "array", "minItems": 1}
+    for kind in L.SEARCH_TOOLS:
+        one = {"contains": {"properties": {"type": {"const": kind}}}, "maxContains": 1, "minContains": 0}
+        _array(props["tools"]).setdefault("allOf", []).append(one)
+    for name, model in ((n, f"{n.title().replace('_', '')}Tool") for n in L.TOOLS):
+        for prop in defs[model]["properties"].values():
+            if prop.get("type") == "string" and "minLength" in prop:
+                prop["pattern"] = _NOT_BLANK
+    defs["HttpToolFunction"]["properties"]["name"]["pattern"] = _NOT_BLANK
+    defs["HttpToolFunction"]["properties"]["description"]["pattern"] = _NOT_BLANK
+    for key in ("system_prompt",):
+        next(c for c in props[key]["anyOf"] if c.get("type") == "string")["pattern"] = _NOT_BLANK
     schema["allOf"] = [
-        {
-            "description": "requirements are ignored when tools are enabled",
-            "not": {
-                "required": ["requirements", "tools"],
-                "properties": {"requirements": {"type": "array", "minItems": 1}, "tools": tools_on},
-            },
-        },
         *(
             {
                 "description": f"resources for {kind} need the {kind} tool",

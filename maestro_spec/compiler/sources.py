@@ -50,5 +50,5 @@ def compile_path(path: str, vars: Vars | None, *, require_values: bool) -> Sourc
 
         compiled = check_json_text(text)
     else:
-        compiled = compile_text(text, vars, require_values=require_values)
+        compiled = compile_text(text, vars, require_values=require_values, base_dir=Path(path).parent)
     return Source(path, text, compiled)

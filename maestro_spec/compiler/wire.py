@@ -8,9 +8,10 @@ so the word limit appears here only as schema metadata.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+import math
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from . import limits as L
 
@@ -18,8 +19,10 @@ Role = Literal[L.ROLES]
 Budget = Literal[L.BUDGETS]
 IncludeField = Literal[L.INCLUDE_FIELDS]
 Language = Literal[L.LANGUAGES]
-ToolType = Literal[L.TOOL_TYPES]
 RunStatus = Literal[L.RUN_STATUSES]
+
+# An absolute http(s) URL with a host (rules.py says more: loopback, plain http).
+ABSOLUTE_URL_PATTERN = r"^https?://[^/?#\s@]+"
 
 
 class _Strict(BaseModel):
@@ -41,24 +44,80 @@ class Requirement(_Strict):
     is_mandatory: bool = False
 
 
-class Tool(_Strict):
-    type: ToolType
+class ParameterProperty(_Strict):
+    type: Literal[L.PARAMETER_TYPES]
+    description: str
 
 
-class FileSearchResources(_Strict):
-    labels: Optional[list[str]] = None
-    file_ids: Optional[list[str]] = None
+class HttpParameters(_Strict):
+    type: Literal["object"] = "object"
+    properties: dict[str, ParameterProperty] = {}
+    required: Optional[list[str]] = None
+    additionalProperties: Optional[bool] = None
 
 
-class WebSearchResources(_Strict):
-    urls: Optional[list[Annotated[str, Field(pattern=L.URL_PREFIX_PATTERN)]]] = Field(
-        None, description="URL prefixes, each of the forms " + ", ".join(L.URL_PREFIX_FORMS) + "."
-    )
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
-class ToolResources(_Strict):
-    file_search: Optional[FileSearchResources] = None
-    web_search: Optional[WebSearchResources] = None
+def _annotation(f: L.Field, owner: str):
+    """The pydantic type and Field() of one field of the API table."""
+    kind = f.kind
+    extra: dict = {"description": f.doc or None}
+    if f.default is not None:
+        extra["json_schema_extra"] = {"default": f.default}
+    if isinstance(kind, L.Str):
+        if kind.form == "absolute_url":
+            extra["pattern"] = ABSOLUTE_URL_PATTERN
+        elif kind.nonblank:
+            extra["min_length"] = 1
+        kind_type = str
+    elif isinstance(kind, L.Bool):
+        kind_type = bool
+    elif isinstance(kind, (L.Int, L.Num)):
+        kind_type = int if isinstance(kind, L.Int) else float
+        if kind.min is not None:
+            extra["ge"] = kind.min
+        if kind.max is not None:
+            extra["le"] = kind.max
+    elif isinstance(kind, L.Enum):
+        kind_type = Literal[kind.choices]
+    elif isinstance(kind, L.StrList):
+        kind_type = list[Annotated[str, Field(pattern=L.URL_PREFIX_PATTERN)]] if kind.form == "url_prefix" else list[str]
+    elif isinstance(kind, L.StrMap):
+        kind_type = dict[str, str]
+        extra["json_schema_extra"] = {"writeOnly": True} if f.secret else None
+    elif isinstance(kind, (L.Obj, L.Schema)):
+        kind_type = dict[str, Any]
+    elif isinstance(kind, L.Params):
+        kind_type = HttpParameters
+    elif isinstance(kind, L.Block):
+        kind_type = _model(f"{owner}{_camel(f.name)}", kind.fields)
+    else:
+        kind_type = Any
+    extra = {k: v for k, v in extra.items() if v is not None}
+    if f.required:
+        return (kind_type, Field(..., **extra))
+    return (Optional[kind_type], Field(None, **extra))
+
+
+def _model(name: str, fields, **head):
+    return create_model(name, __base__=_Strict, **head, **{f.name: _annotation(f, name) for f in fields})
+
+
+def _tool_model(tool: L.ToolType):
+    name = _camel(tool.name) + "Tool"
+    model = _model(name, tool.fields, type=(Literal[tool.name], ...))
+    model.__doc__ = tool.doc
+    return model
+
+
+TOOL_MODELS = {name: _tool_model(t) for name, t in L.TOOLS.items()}
+Tool = Annotated[Union[tuple(TOOL_MODELS.values())], Field(discriminator="type")]
+ToolResources = _model(
+    "ToolResources",
+    [L.Field(kind, L.Block(tuple(f for f in L.TOOLS[kind].fields))) for kind in L.TOOL_RESOURCE_FIELDS],
+)
 
 
 class RunRequest(_Strict):
@@ -73,16 +132,27 @@ class RunRequest(_Strict):
         json_schema_extra={"examples": [[m] for m in L.KNOWN_MODELS]},
     )
     tools: Optional[list[Tool]] = None
-    tool_resources: Optional[ToolResources] = None
-    requirements: Optional[list[Requirement]] = Field(
-        None, max_length=L.MAX_REQUIREMENTS, description="Only applied when no tools are enabled."
-    )
+    tool_resources: Optional[ToolResources] = Field(None, deprecated=True, description=L.REQUEST_FIELD["tool_resources"].doc)
+    requirements: Optional[list[Requirement]] = Field(None, max_length=L.MAX_REQUIREMENTS)
     budget: Optional[Budget] = Field(None, description=f"Default {L.DEFAULT_BUDGET}.")
     include: Optional[list[IncludeField]] = None
     response_language: Optional[Language] = Field(None, description=f"Default {L.DEFAULT_LANGUAGE}.")
 
 
+# The simple top-level fields (system_prompt, output_type, the undocumented
+# ones) come from the table as they are.
+RunRequest = create_model(
+    "RunRequest",
+    __base__=RunRequest,
+    **{f.name: _annotation(f, "RunRequest") for f in L.REQUEST_FIELDS if f.name not in RunRequest.model_fields},
+)
+RunRequest.__doc__ = "The body of POST /maestro/runs."
+
+
 # ------------------------------------------------------------------ the Run
+# Read from servers, so lenient: unknown fields are kept, a score that is not a
+# finite number (NaN, inf, a string) is None and never counts as met, and a
+# status this client does not know is kept as text (it is simply not final).
 
 
 class _Open(BaseModel):
@@ -90,16 +160,27 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _finite_or_none(value):
+    """A score as a float, or None when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+Score = Annotated[Optional[float], BeforeValidator(_finite_or_none)]
+
+
 class RequirementResultItem(_Open):
     name: str
     description: Optional[str] = None
     is_mandatory: bool = False
-    score: float
+    score: Score = None  # None: not a number (NaN, inf, missing): unmet
     reason: Optional[str] = None
 
 
 class RequirementsResult(_Open):
-    score: float
+    score: Score = None  # None: not a number: below any --min-score
     finish_reason: Optional[str] = None
     requirements: list[RequirementResultItem] = []
 
@@ -108,19 +189,31 @@ class FileSearchSource(_Open):
     text: Optional[str] = None
     file_id: str
     file_name: Optional[str] = None
-    score: Optional[float] = None
+    score: Score = None
     order: Optional[int] = None
 
 
 class WebSearchSource(_Open):
     text: Optional[str] = None
     url: str
-    score: Optional[float] = None
+    score: Score = None
+
+
+class ToolCall(_Open):
+    """One call of an http or mcp tool during the run (MAESTRO_API_CURRENT.md, the Run)."""
+
+    tool_name: Optional[str] = None
+    tool_type: Optional[str] = None  # "http" or "mcp"
+    server_label: Optional[str] = None  # mcp only
+    parameters: Any = None
+    response: Any = None
+    status: Optional[str] = None  # "success" or "failure"
 
 
 class DataSources(_Open):
     file_search: Optional[list[FileSearchSource]] = None
     web_search: Optional[list[WebSearchSource]] = None
+    tool_calls: Optional[list[ToolCall]] = None
 
 
 class RunError(_Open):
@@ -131,7 +224,7 @@ class Run(_Open):
     """What POST /maestro/runs and GET /maestro/runs/{id} return."""
 
     id: str
-    status: RunStatus
+    status: str = Field(description="One of " + ", ".join(L.RUN_STATUSES) + "; another value is kept and is not final.")
     result: Any = None
     data_sources: Optional[DataSources] = None
     requirements_result: Optional[RequirementsResult] = None

@@ -5,8 +5,11 @@
         run = await client.retrieve(run.id)         # GET  {base}/maestro/runs/{id}
 
 Which failures are retried, and how long to wait, is decided by policy.py;
-this module only applies it. Every failure leaves as a RuntimeFailure (see
-errors.py) raised `from` the httpx cause, with the key redacted.
+this module only applies it; answer.py reads what comes back. Every failure
+leaves as a RuntimeFailure (see errors.py) raised `from` the httpx cause,
+with the key and the caller's other secrets redacted. Each call is bounded:
+by the run's deadline and the call timeout for every byte of it, and by
+answer.MAX_RESPONSE_BYTES for its decompressed size.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ import json
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import httpx
-from pydantic import ValidationError
 
 from .. import __version__
 from ..compiler import endpoint
@@ -28,9 +31,12 @@ from ..compiler.endpoint import RUNS_PATH
 from ..compiler.wire import Run
 from . import errors as E
 from . import policy as P
+from .answer import MAX_ID_CHARS, MAX_RESPONSE_BYTES, UnreadableAnswer, parse_json, read_run, salvage_id
 from .defaults import MAX_RETRIES
+from .sanitize import one_line, scrub, scrub_text
 
 _DETAIL_CHARS = 300
+_DETAIL_SCAN = 65536  # bytes of an error body looked at for its explanation
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class MaestroClient:
         self._max_delay = max_retry_delay
         self._rng = rng
         self.stats = ClientStats()
+        # One call, every byte of it, takes at most this long (a drip is cut off).
+        self._call_timeout = read_timeout
         headers = {"Accept": "application/json", "User-Agent": f"maestro-spec/{__version__}"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
@@ -109,21 +117,76 @@ class MaestroClient:
 
     # ------------------------------------------------------------ the two calls
 
-    async def create(self, request: dict, *, on_retry: OnRetry | None = None, deadline: float | None = None) -> Run:
-        """POST the request; the Run the server created (usually in_progress)."""
-        url = self.base_url + RUNS_PATH
-        response = await self._send("POST", url, request, P.may_retry_post, on_retry, deadline)
-        return self._run_from(response, url)
+    async def create(
+        self, request: dict, *, on_retry: OnRetry | None = None, deadline: float | None = None, secrets: Iterable[str] = (),
+        on_warning: Callable[[str], None] | None = None,
+    ) -> Run:
+        """POST the request; the Run the server created (usually in_progress).
 
-    async def retrieve(self, run_id: str, *, on_retry: OnRetry | None = None, deadline: float | None = None) -> Run:
-        """GET the run as it is now."""
-        url = f"{self.base_url}{RUNS_PATH}/{run_id}"
-        response = await self._send("GET", url, None, P.should_retry_get, on_retry, deadline, run_id=run_id)
-        return self._run_from(response, url)
+        Whatever fails after the body may have reached the server raises a
+        failure with run_may_exist (policy.post_meaning): MaybeSubmitted, or
+        UnreadableRun when the answer named the run (its id is kept)."""
+        url = self.base_url + RUNS_PATH
+        secrets = self._secrets(secrets)
+        try:
+            response, body = await self._send("POST", url, request, P.may_retry_post, on_retry, deadline, secrets)
+        except E.DeadlineReached:
+            raise E.MaybeSubmitted(self.base_url, "no complete answer before the deadline") from None
+        return self._run_from(response, body, url, secrets, post=True, on_warning=on_warning)
+
+    async def retrieve(
+        self, run_id: str, *, on_retry: OnRetry | None = None, deadline: float | None = None, secrets: Iterable[str] = (),
+        on_warning: Callable[[str], None] | None = None,
+    ) -> Run:
+        """GET the run as it is now. The id is percent-encoded whole: whatever
+        the server called it, it cannot change the path or add a query."""
+        if len(run_id) > MAX_ID_CHARS:
+            raise E.RuntimeFailure(
+                f"the run id is {len(run_id)} characters long, too long to ask {self.base_url} about",
+                hint="the server named the run so; check it in your AI21 account",
+            )
+        url = f"{self.base_url}{RUNS_PATH}/{quote(run_id.encode('utf-8', 'surrogatepass'), safe='')}"
+        secrets = self._secrets(secrets)
+        response, body = await self._send("GET", url, None, P.should_retry_get, on_retry, deadline, secrets, run_id=run_id)
+        return self._run_from(response, body, url, secrets, post=False, on_warning=on_warning)
 
     # ------------------------------------------------------------ internals
 
-    async def _send(self, method, url, body, may_retry, on_retry, deadline, *, run_id=None) -> httpx.Response:
+    def _secrets(self, extra: Iterable[str]) -> tuple[str, ...]:
+        return tuple(s for s in (self._key, *extra) if s)
+
+    async def _attempt(self, method: str, url: str, body, deadline: float | None) -> tuple[httpx.Response, bytes]:
+        """One call, its answer read whole: within the deadline (every byte of
+        it, however slowly it drips), within the call timeout, and within
+        MAX_RESPONSE_BYTES once decompressed."""
+        budget = self._call_timeout
+        if deadline is not None:
+            budget = min(budget, deadline - time.monotonic())
+            if budget <= 0:
+                raise E.DeadlineReached(method)
+        try:
+            async with asyncio.timeout(budget):
+                response = await self._http.send(self._http.build_request(method, url, json=body), stream=True)
+                try:
+                    chunks, size = [], 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_RESPONSE_BYTES:
+                            raise _TooLarge()
+                        chunks.append(chunk)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if deadline is not None and time.monotonic() >= deadline - 0.001:
+                raise E.DeadlineReached(method) from None
+            # The whole call took too long (a drip, headers that never come):
+            # as a read timeout, it may be retried for a GET, never for the POST.
+            raise httpx.ReadTimeout(f"no complete answer within {self._call_timeout:g} s") from None
+        except httpx.DecodingError as e:
+            raise _Undecodable(str(e)) from None
+        return response, b"".join(chunks)
+
+    async def _send(self, method, url, body, may_retry, on_retry, deadline, secrets, *, run_id=None):
         attempt = 0
         while True:
             if method == "POST":
@@ -131,23 +194,27 @@ class MaestroClient:
             else:
                 self.stats.gets += 1
             try:
-                response = await self._http.request(method, url, json=body)
+                response, content = await self._attempt(method, url, body, deadline)
+            except (_TooLarge, _Undecodable) as e:
+                what = e.what if isinstance(e, _Undecodable) else f"more than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB"
+                if method == "POST":
+                    raise E.MaybeSubmitted(self.base_url, f"an answer of {what}", answered=True).redacted(*secrets) from None
+                raise E.BadResponse(url, what).redacted(*secrets) from None
             except httpx.TransportError as e:
                 delay = self._delay(attempt, None) if may_retry(error=e) else None
                 limit = min(self.max_retries, P.MAX_REFUSED_RETRIES) if isinstance(e, httpx.ConnectError) else self.max_retries
                 if not self._may_wait(attempt, delay, deadline, limit):
-                    raise self._transport_failure(method, e).redacted(self._key) from e
+                    raise self._transport_failure(method, e).redacted(*secrets) from e
                 reason = transport_reason(e)
             else:
                 status = response.status_code
                 self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
-                if status < 400:
-                    return response
-                delay = self._delay(attempt, response.headers) if may_retry(status=status) else None
+                if status < 300:
+                    return response, content
+                delay = self._delay(attempt, response.headers) if status >= 400 and may_retry(status=status) else None
                 if not self._may_wait(attempt, delay, deadline, self.max_retries):
-                    raise self._status_failure(method, response, attempt, run_id).redacted(self._key)
+                    raise self._status_failure(method, response, content, attempt, run_id).redacted(*secrets)
                 reason = str(status)
-                await response.aclose()
             attempt += 1
             self.stats.retries += 1
             if on_retry is not None:
@@ -166,7 +233,7 @@ class MaestroClient:
 
     def _transport_failure(self, method: str, e: httpx.TransportError) -> E.RuntimeFailure:
         reason = transport_reason(e)
-        if method == "POST" and not P.may_retry_post(error=e):
+        if method == "POST" and P.post_meaning(error=e) == P.MAYBE_CREATED:
             return E.MaybeSubmitted(self.base_url, reason)
         hint = None
         if reason == "host not found":
@@ -175,32 +242,67 @@ class MaestroClient:
             hint = "is a server listening there? check --base-url or AI21_API_HOST, or use --local for the built-in server"
         return E.Unreachable(self.base_url, reason, hint=hint)
 
-    def _status_failure(self, method: str, response: httpx.Response, retries: int, run_id: str | None) -> E.RuntimeFailure:
+    def _status_failure(
+        self, method: str, response: httpx.Response, content: bytes, retries: int, run_id: str | None
+    ) -> E.RuntimeFailure:
         status = response.status_code
-        detail = error_detail(response)
+        detail = error_detail(content)
+        maybe = method == "POST" and P.post_meaning(status=status) == P.MAYBE_CREATED
+        if 300 <= status <= 399:
+            location = response.headers.get("location")
+            return E.Redirected(status, one_line(location, 200) if location else None, run_may_exist=maybe)
+        if maybe:  # 500, 502, 504... after the body was sent
+            said = f": {detail}" if detail else ""
+            tail = f" after {retries} retries" if retries else ""
+            return E.MaybeSubmitted(self.base_url, f"HTTP {status}{tail}{said}", answered=True)
         if status == 401:
             return E.AuthRejected(status, key_sent=self._key is not None)
         if status == 403:
             return E.HTTPFailure(403, "the API key is not allowed to use the Maestro API", detail=detail)
         if status in (400, 422):
-            return E.RequestRejected(status, detail or response.reason_phrase)
+            return E.RequestRejected(status, detail or one_line(response.reason_phrase or "", 80))
         if status == 404:
-            return E.RunNotFound(run_id, self.base_url) if run_id else E.NoAPIHere(self.base_url + RUNS_PATH)
+            return E.RunNotFound(one_line(run_id, 200), self.base_url) if run_id else E.NoAPIHere(self.base_url + RUNS_PATH)
         if status == 429:
             return E.RateLimited(retries, P.parse_retry_after(response.headers, now=time.time()))
         if status >= 500:
             return E.ServerError(status, retries, detail)
-        return E.HTTPFailure(status, detail or response.reason_phrase or "unexpected answer", detail=detail)
+        reason = one_line(response.reason_phrase or "", 80)
+        return E.HTTPFailure(status, detail or reason or "unexpected answer", detail=detail)
 
-    def _run_from(self, response: httpx.Response, url: str) -> Run:
+    def _run_from(self, response: httpx.Response, content: bytes, url: str, secrets, *, post: bool, on_warning=None) -> Run:
+        """The Run in a 2xx answer, secrets scrubbed from its values; else the
+        failure that fits (see answer.py)."""
         try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise E.BadResponse(url, f"HTTP {response.status_code} and no JSON") from None
-        try:
-            return Run.model_validate(data)
-        except ValidationError as e:
-            raise E.BadResponse(url, f"JSON of another shape ({e.error_count()} mismatches)") from None
+            data = parse_json(content)
+        except UnreadableAnswer as e:
+            run_id = salvage_id(content)
+            if run_id is not None:
+                raise E.UnreadableRun(scrub_text(run_id, secrets), self.base_url, str(e)).redacted(*secrets) from None
+            if post:
+                raise E.MaybeSubmitted(self.base_url, f"HTTP {response.status_code} and {e}", answered=True).redacted(*secrets) from None
+            raise E.BadResponse(url, f"HTTP {response.status_code} and {e}").redacted(*secrets) from None
+        reading = read_run(scrub(data, secrets))
+        if reading.run is not None:
+            if on_warning is not None:
+                for warning in reading.warnings:
+                    on_warning(warning)
+            return reading.run
+        if reading.run_id is not None:
+            raise E.UnreadableRun(reading.run_id, self.base_url, reading.problem).redacted(*secrets)
+        if post:
+            raise E.MaybeSubmitted(self.base_url, reading.problem, answered=True).redacted(*secrets)
+        raise E.BadResponse(url, reading.problem).redacted(*secrets)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Undecodable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.what = "a body that cannot be decompressed"
 
 
 def _causes(e: BaseException):
@@ -244,19 +346,25 @@ def transport_reason(e: httpx.TransportError) -> str:
     return str(e).strip()[:120] or type(e).__name__
 
 
-def error_detail(response: httpx.Response) -> str | None:
-    """The server's explanation, on one line: FastAPI-style detail, AI21's, or text."""
+def error_detail(content: bytes) -> str | None:
+    """The server's explanation, on one line: FastAPI-style detail, AI21's, or text.
+
+    Only the start of a body is read, and the line is made safe to print
+    (sanitize.one_line), whatever the server put in it."""
+    head = content[:_DETAIL_SCAN]
     try:
-        data = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        text = response.text.strip()
+        data = parse_json(head) if len(content) <= _DETAIL_SCAN else None
+    except UnreadableAnswer:
+        data = None
+    if data is None:
+        text = head.decode("utf-8", "replace").strip()
         return _one_line(text) if text else None
     detail = data.get("detail", data.get("error", data.get("message"))) if isinstance(data, dict) else data
     if isinstance(detail, dict):
         detail = detail.get("message") or json.dumps(detail)
     if isinstance(detail, list):
         parts = []
-        for item in detail:
+        for item in detail[:20]:
             if isinstance(item, dict):
                 path = item.get("path", item.get("loc"))
                 if isinstance(path, (list, tuple)):
@@ -270,5 +378,4 @@ def error_detail(response: httpx.Response) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 3] + "..."
+    return one_line(text, _DETAIL_CHARS)

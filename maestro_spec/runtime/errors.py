@@ -3,27 +3,34 @@
 Every failure a command can meet is one of these: `str(error)` is the line
 shown after "error: ", `hint` the optional next step, `exit_code` what the
 command exits with. Messages are built from the URL, the status and the
-server's words; `redact()` takes the API key out of them all the same, in
-case a server echoes it back.
+server's words; `redacted()` takes the key and every tool header value out
+of them all the same, in case a server echoes one back. Server text in a
+message is already one line with its control characters escaped
+(sanitize.one_line), so a message is safe to print.
+
+`run_may_exist` is True on failures after which a run may exist although
+none was named (policy.post_meaning decided it): the record says `unknown`
+and nothing sends the same request again blindly.
 """
 
 from __future__ import annotations
 
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
+from .sanitize import scrub_text
 
+_CHECK_ACCOUNT = "not retried, so that no run is paid for twice; check your AI21 account before running again"
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """`text` (a message of ours) without any of the secrets."""
+    return scrub_text(text, secrets)
 
 
 class RuntimeFailure(Exception):
     """Base of every runtime error. Subclasses set exit_code."""
 
     exit_code = EXIT_RUN_FAILED
+    run_may_exist = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -84,11 +91,51 @@ class MaybeSubmitted(RuntimeFailure):
     Not retried on purpose; repeating it could start (and bill) a second run.
     """
 
-    def __init__(self, url: str, reason: str) -> None:
+    run_may_exist = True
+
+    def __init__(self, url: str, reason: str, *, answered: bool = False) -> None:
+        what = "no usable answer" if answered else "no answer"
         super().__init__(
-            f"no answer from {url} after the request was sent ({reason}); a run may have been created",
-            hint="not retried, so that no run is paid for twice; check your AI21 account before running again",
+            f"{what} from {url} after the request was sent ({reason}); a run may have been created",
+            hint=_CHECK_ACCOUNT,
         )
+        self.reason = reason
+
+
+class UnreadableRun(RuntimeFailure):
+    """The server named a run (the id is kept and recorded) but the rest of its answer is unusable."""
+
+    run_may_exist = True
+
+    def __init__(self, run_id: str, url: str, problem: str) -> None:
+        from .sanitize import one_line
+
+        shown = one_line(run_id, 80)
+        super().__init__(
+            f"{url} answered with {problem}, not a run this client can follow",
+            hint=f"the run exists on the server; look again later with: maestro runs attach {shown}",
+        )
+        self.run_id = run_id
+
+
+class Redirected(RuntimeFailure):
+    """A 3xx: not followed, since a redirect could carry the key elsewhere."""
+
+    def __init__(self, status: int, location: str | None, *, run_may_exist: bool = False) -> None:
+        where = f" to {location}" if location else ""
+        super().__init__(
+            f"{status}: the server redirected{where}; not followed (a redirect could carry the API key elsewhere)",
+            hint=_CHECK_ACCOUNT if run_may_exist else "give the final address as --base-url (it ends in /studio/v1)",
+        )
+        self.run_may_exist = run_may_exist
+
+
+class DeadlineReached(RuntimeFailure):
+    """--timeout ran out while a call was in flight (raised by the client; poll.py words it)."""
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"no complete answer to the {method} before the deadline")
+        self.method = method
 
 
 class HTTPFailure(RuntimeFailure):
@@ -181,3 +228,4 @@ class Interrupted(RuntimeFailure):
         else:
             super().__init__("interrupted before the server answered; a run may or may not have been created")
         self.run_id = run_id
+        self.run_may_exist = run_id is None  # the POST was out: a run may exist

@@ -12,6 +12,7 @@ from ..compiler.wire import Run
 from . import policy as P
 from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
 from .errors import RuntimeFailure
+from .sanitize import one_line
 from .store import LOCAL_TARGET, RunRecord
 
 
@@ -95,11 +96,28 @@ class RunOutcome:
         return judge(self)[1]
 
 
+def submission(outcome: RunOutcome) -> str:
+    """What the run's POST left behind, for whoever might send the same request
+    again (watch, batch): policy.CREATED (the server named a run),
+    MAYBE_CREATED (a run may exist: never send it again blindly; the record
+    says unknown) or NOT_CREATED (certainly no run: it may be sent again).
+
+    The decision for each failure is policy.post_meaning's; the client puts it
+    on the failure as `run_may_exist`."""
+    if outcome.run_id is not None or outcome.run is not None or outcome.cached_from is not None:
+        return P.CREATED
+    error = outcome.error
+    if error is not None and error.run_may_exist:
+        return P.MAYBE_CREATED
+    return P.NOT_CREATED
+
+
 def unmet_mandatory(run: Run) -> list[str]:
+    """Mandatory requirements not fully met; a score that is not a number counts as unmet."""
     rr = run.requirements_result
     if rr is None:
         return []
-    return [r.name for r in rr.requirements if r.is_mandatory and r.score < 1.0]
+    return [r.name for r in rr.requirements if r.is_mandatory and (r.score is None or r.score < 1.0)]
 
 
 def judge(outcome: RunOutcome) -> tuple[int, str | None]:
@@ -114,7 +132,7 @@ def judge(outcome: RunOutcome) -> tuple[int, str | None]:
     if run is None:  # pragma: no cover - an outcome always has one or the other
         return EXIT_RUN_FAILED, "no run"
     if run.status == FAILED:
-        why = run.error.message if run.error else "no reason given"
+        why = one_line(run.error.message, 300) if run.error else "no reason given"
         return EXIT_RUN_FAILED, f"run {run.id} failed: {why}"
     if run.status == REQUIRES_ACTION:
         return EXIT_RUN_FAILED, f"run {run.id} stopped with status requires_action: it needs input this command cannot give"
@@ -122,12 +140,14 @@ def judge(outcome: RunOutcome) -> tuple[int, str | None]:
         return EXIT_RUN_FAILED, f"run {run.id} is still {run.status}"
     unmet = unmet_mandatory(run)
     if unmet:
-        names = ", ".join(repr(n) for n in unmet)
+        names = ", ".join(repr(one_line(n, 80)) for n in unmet)
         return EXIT_REQUIREMENTS_UNMET, f"mandatory requirement{'s' if len(unmet) > 1 else ''} not met: {names}"
     if outcome.min_score is not None:
         rr = run.requirements_result
         if rr is None:
             return EXIT_REQUIREMENTS_UNMET, "the run has no requirements_result to compare with --min-score"
+        if rr.score is None:
+            return EXIT_REQUIREMENTS_UNMET, "the overall score is not a number (the server sent NaN, inf or nothing), so --min-score is not met"
         if rr.score < outcome.min_score:
             return EXIT_REQUIREMENTS_UNMET, f"score {rr.score:g} is below --min-score {outcome.min_score:g}"
     return EXIT_OK, None

@@ -14,7 +14,8 @@ Retries (see docs/runtime.md):
   refused (nothing listening is usually a wrong URL, not a restart);
 - the wait is exponential (0.5 s, 1 s, 2 s, 4 s, 8 s), less up to 25 % jitter
   so that many clients do not retry in step; a server's Retry-After wins when
-  it is at most MAX_RETRY_AFTER.
+  it is at most MAX_RETRY_AFTER (and is at least MIN_RETRY_AFTER); a negative,
+  NaN or unreadable one is ignored (the backoff applies).
 
 Polling: the wait before the next GET depends on the run's age: a quarter
 second at first (short runs are noticed fast), the SDK's 1 s from 2 s to
@@ -39,6 +40,7 @@ INITIAL_RETRY_DELAY = 0.5  # seconds before the first retry
 MAX_RETRY_DELAY = 8.0  # the exponential backoff stops growing here
 RETRY_JITTER = 0.25  # a backoff wait is shortened by up to this fraction
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After is not waited out: we give up
+MIN_RETRY_AFTER = 0.1  # a shorter one (0, a date just past) is waited this long
 RETRY_AFTER_SPREAD = 0.1  # a Retry-After wait is lengthened by up to this fraction
 
 RETRYABLE_GET_STATUSES = frozenset({408, 429})  # and every 5xx
@@ -84,32 +86,76 @@ def may_retry_post(*, status: int | None = None, error: BaseException | None = N
     return status in RETRYABLE_POST_STATUSES
 
 
+# What a POST that brought back no readable run means for the run: the one
+# rule that execute() records (unknown or error), and that watch and batch
+# obey before they send the same request again (outcome.submission()).
+CREATED = "created"  # the server named the run
+MAYBE_CREATED = "maybe_created"  # the body reached the server: a run may exist; never sent again blindly
+NOT_CREATED = "not_created"  # certainly no run: the same request may be sent again
+
+
+def post_meaning(*, status: int | None = None, error: BaseException | None = None) -> str:
+    """MAYBE_CREATED or NOT_CREATED, for a POST that ended with this HTTP
+    status (and no readable run) or this error.
+
+    Not created: the connection was never made, or the server refused before
+    doing anything (4xx, 503). Maybe created: anything after the body was sent
+    (a dropped connection, a read timeout, the deadline, 500/502/504, a 2xx
+    whose body cannot be read, a 303 See Other).
+    """
+    if error is not None:
+        return NOT_CREATED if isinstance(error, NOT_SENT_ERRORS) else MAYBE_CREATED
+    if status is None:
+        return MAYBE_CREATED
+    if 400 <= status <= 499 or status == 503:
+        return NOT_CREATED
+    if 300 <= status <= 399:
+        return MAYBE_CREATED if status == 303 else NOT_CREATED
+    return MAYBE_CREATED
+
+
 def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
     """Seconds the server asks us to wait: retry-after-ms, then Retry-After
-    (seconds or an HTTP date, which needs `now` as a Unix time). None if absent
-    or unreadable."""
+    (seconds or an HTTP date, which needs `now` as a Unix time).
+
+    None when absent or unusable (junk, negative, NaN: the normal backoff
+    applies); math.inf for a wait too long to write down (`inf`, 1e400), which
+    is above MAX_RETRY_AFTER like any huge one; a date in the past is 0. The
+    result is never below MIN_RETRY_AFTER, so that "0" cannot make a burst."""
     if not headers:
         return None
-    ms = headers.get("retry-after-ms")
+    ms = _seconds(headers.get("retry-after-ms"))
     if ms is not None:
-        try:
-            value = float(ms) / 1000
-            if math.isfinite(value):
-                return max(0.0, value)
-        except ValueError:
-            pass
+        return max(MIN_RETRY_AFTER, ms / 1000)
     raw = headers.get("retry-after")
     if raw is None:
         return None
-    try:
-        value = float(raw)
-        return max(0.0, value) if math.isfinite(value) else None
-    except ValueError:
-        pass
-    parsed = email.utils.parsedate_tz(raw)
-    if parsed is None or now is None:
+    seconds = _seconds(raw)
+    if seconds is not None:
+        return max(MIN_RETRY_AFTER, seconds)
+    if now is None or len(raw) > 64:
         return None
-    return max(0.0, email.utils.mktime_tz(parsed) - now)
+    try:
+        parsed = email.utils.parsedate_tz(raw)
+        when = email.utils.mktime_tz(parsed) if parsed is not None else None
+    except (TypeError, ValueError, OverflowError):
+        when = None
+    if when is None:
+        return None
+    return max(MIN_RETRY_AFTER, when - now)
+
+
+def _seconds(raw: str | None) -> float | None:
+    """A non-negative number of seconds (inf for huge ones), or None if junk."""
+    if raw is None or len(raw) > 64:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    if math.isnan(value) or value < 0:
+        return None
+    return value
 
 
 def backoff_delay(

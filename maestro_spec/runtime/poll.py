@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from ..compiler.credentials import redact_request, secret_values
 from ..compiler.wire import Run
 from . import errors as E
 from .client import MaestroClient, RetryNotice
@@ -51,7 +52,11 @@ def make_client(settings: RunSettings, *, max_connections: int = 100) -> Maestro
 
 
 def make_store(settings: RunSettings) -> RunStore | None:
-    return RunStore(settings.store_root, secrets=(settings.api_key,)) if settings.record else None
+    # No secrets for the store to replace in its text: every value written is
+    # already free of them (answers are scrubbed by the client, requests
+    # recorded with redact_request, messages redacted), and replacing text
+    # inside serialized JSON corrupts it (a key "1").
+    return RunStore(settings.store_root) if settings.record else None
 
 
 class _Run:
@@ -63,6 +68,16 @@ class _Run:
         self.store = store
         self.on_status = on_status
         self.started = started
+        # Scrubbed from everything the server says: the key and every tool header value.
+        self.secrets = tuple(s for s in (settings.api_key, *secret_values(outcome.request)) if s)
+
+    def calls(self, deadline: float) -> dict:
+        """The keyword arguments of every client call of this run."""
+        return dict(on_retry=self.on_retry, deadline=deadline, secrets=self.secrets, on_warning=self.warn)
+
+    def warn(self, text: str) -> None:
+        if text not in self.outcome.warnings:
+            self.outcome.warnings.append(text)
 
     def emit(self, phase: str, status: str | None = None, detail: str | None = None) -> None:
         if self.on_status is not None:
@@ -86,8 +101,7 @@ class _Run:
             self.store.save(record)
         except StoreError as e:
             # The run goes on; the result is still shown. Say it once.
-            if str(e) not in self.outcome.warnings:
-                self.outcome.warnings.append(str(e))
+            self.warn(str(e))
 
     def finish(self, failure: E.RuntimeFailure | None = None, **changes) -> RunOutcome:
         o = self.outcome
@@ -119,9 +133,10 @@ async def execute(
     outcome = RunOutcome(request=request, spec=spec, local=settings.local, min_score=settings.min_score)
     started = time.monotonic()
     tracker = _Run(outcome, settings, store, on_status, started)
+    recorded = redact_request(request)  # tool header values never reach a record
 
     if settings.use_cache and store is not None:
-        hit = store.cached(request, settings.target)
+        hit = store.cached(recorded, settings.target)
         if hit is not None:
             outcome.run = Run.model_validate(hit.response)
             outcome.run_id = hit.run_id
@@ -132,7 +147,7 @@ async def execute(
 
     if store is not None:
         try:
-            outcome.record = store.new(request, spec=spec, target=settings.target, base_url=settings.base_url)
+            outcome.record = store.new(recorded, spec=spec, target=settings.target, base_url=settings.base_url)
         except StoreError as e:
             # Nothing is sent that could not be recorded.
             return tracker.finish(e)
@@ -143,9 +158,12 @@ async def execute(
         deadline = started + settings.timeout
         tracker.emit(SUBMITTING)
         try:
-            run = await client.create(request, on_retry=tracker.on_retry, deadline=deadline)
+            run = await client.create(request, **tracker.calls(deadline))
         except E.RuntimeFailure as e:
-            return tracker.finish(e, status=UNKNOWN if isinstance(e, E.MaybeSubmitted) else ERROR)
+            # What the failed POST means (policy.post_meaning): a run may
+            # exist (unknown, with the id if the answer gave one) or not (error).
+            outcome.run_id = getattr(e, "run_id", None)
+            return tracker.finish(e, status=UNKNOWN if e.run_may_exist else ERROR, run_id=outcome.run_id)
         except asyncio.CancelledError:
             tracker.finish(E.Interrupted(None), status=UNKNOWN)
             raise
@@ -192,7 +210,9 @@ async def attach(
         tracker.emit(RUNNING, record.status)
         deadline = started + settings.timeout
         try:
-            run = await client.retrieve(record.run_id, on_retry=tracker.on_retry, deadline=deadline)
+            run = await client.retrieve(record.run_id, **tracker.calls(deadline))
+        except E.DeadlineReached:
+            return tracker.finish(E.PollTimeout(record.run_id, settings.timeout))
         except E.RuntimeFailure as e:
             return tracker.finish(e)
         outcome.gets += 1
@@ -224,7 +244,9 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
             await asyncio.sleep(max(0.0, due - now))
             last = time.monotonic()
             try:
-                run = await client.retrieve(run.id, on_retry=tracker.on_retry, deadline=deadline)
+                run = await client.retrieve(run.id, **tracker.calls(deadline))
+            except E.DeadlineReached:
+                return tracker.finish(E.PollTimeout(run.id, tracker.settings.timeout))
             except _POLL_TERMINAL as e:
                 return tracker.finish(e)
             except E.RuntimeFailure as e:

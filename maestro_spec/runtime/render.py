@@ -6,29 +6,55 @@
 Results go to stdout; the live status line and problems go to stderr, and
 the status line exists only when stderr is a terminal. When output is piped
 there is no colour, no spinner and no box drawing: just aligned columns.
+
+Every text that came from a server (result, names, reasons, finish reason,
+ids, tool calls, error messages) passes through sanitize.for_terminal or
+sanitize.one_line on its way here: no escape sequence of a server's reaches
+the terminal. `_text` and `_line` are the only ways such text becomes a Text.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import time
 from collections.abc import Iterable
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, TERMINAL_STATUSES
 from ..compiler.wire import Run
+from .answer import read_run
 from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent, judge, unmet_mandatory
+from .sanitize import for_terminal, one_line
 from .store import RunRecord
 
 _EXCERPT_CHARS = 120
+_CALL_PARAMETER_CHARS = 40  # a tool call's parameters, shown on one line ...
+_CALL_RESPONSE_CHARS = 50  # ... and the start of its response
+_ID_CHARS = 100  # a longer run id is shown cut; `maestro runs show/attach` take a prefix
+_NAME_CHARS = 200  # requirement names, tool names, finish reasons
 _SPINNER = "dots"
+
+
+def _text(text, style: str = "") -> Text:
+    """Server text with its layout (newlines, tabs), every control escaped."""
+    return Text(for_terminal(str(text)), style=style)
+
+
+def _line(text, limit: int | None = _NAME_CHARS, style: str = "") -> Text:
+    """Server text on one line, controls escaped, at most `limit` characters."""
+    return Text(one_line(str(text), limit), style=style)
+
+
+def shown_id(run_id: str | None) -> str:
+    """A run id as it may be printed: one line, controls escaped, not endless."""
+    return one_line(run_id, _ID_CHARS) if run_id else "-"
 
 
 _PIPE_WIDTH = 160  # piped output is for reading later or for grep: do not fold it at 80
@@ -49,7 +75,7 @@ _SHORT_ID = 8
 def _id(run_id: str | None, console: Console) -> str:
     if not run_id:
         return "-"
-    return run_id if console.width >= _WIDE else run_id[:_SHORT_ID]
+    return shown_id(run_id) if console.width >= _WIDE else shown_id(run_id[:_SHORT_ID])
 
 
 def _box(console: Console):
@@ -66,19 +92,30 @@ def print_table(console: Console, table: Table) -> None:
     console.out("\n".join(line.rstrip() for line in captured.get().splitlines()), highlight=False)
 
 
-def _score_style(score: float | None) -> str:
+def _score(score) -> float | None:
+    """A score that can be shown, or None (not a finite number: shown as '-')."""
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        return None
+    return float(score)
+
+
+def _score_style(score) -> str:
+    score = _score(score)
     if score is None:
         return ""
     return "green" if score >= 1.0 else "yellow" if score >= 0.5 else "red"
 
 
-def _fmt_score(score: float | None) -> str:
+def _fmt_score(score) -> str:
+    score = _score(score)
     return "-" if score is None else f"{score:.2f}"
 
 
-def _excerpt(text: str | None) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 3] + "..."
+def _excerpt(text, limit: int = _EXCERPT_CHARS) -> str:
+    """Server text or a JSON value, on one safe line of at most `limit` characters."""
+    if text is not None and not isinstance(text, str):
+        text = json.dumps(text, ensure_ascii=False, default=str)
+    return one_line(text or "", limit)
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -94,11 +131,13 @@ def _fmt_seconds(seconds: float | None) -> str:
 
 
 def result_text(run: Run) -> str:
+    """The result as it is printed: a text as written (controls escaped), a
+    JSON value (structured output) as indented JSON."""
     if run.result is None:
         return ""
     if isinstance(run.result, str):
-        return run.result.rstrip("\n")
-    return json.dumps(run.result, indent=2, ensure_ascii=False)
+        return for_terminal(run.result.rstrip("\n"))
+    return for_terminal(json.dumps(run.result, indent=2, ensure_ascii=False))
 
 
 def requirements_table(run: Run, console: Console) -> Table | None:
@@ -113,10 +152,10 @@ def requirements_table(run: Run, console: Console) -> Table | None:
     for r in rr.requirements:
         mark = "yes" if r.is_mandatory else ""
         table.add_row(
-            Text(r.name),
-            Text(mark, style="bold" if r.is_mandatory and r.score < 1 else ""),
+            _line(r.name),
+            Text(mark, style="bold" if r.is_mandatory and (r.score is None or r.score < 1) else ""),
             Text(_fmt_score(r.score), style=_score_style(r.score)),
-            Text(r.reason or ""),
+            _text(r.reason or ""),
         )
     return table
 
@@ -130,19 +169,54 @@ def data_sources_table(run: Run, console: Console) -> Table | None:
     table.add_column("score", justify="right")
     table.add_column("excerpt", overflow="fold", ratio=1)
     for s in ds.web_search or ():
-        table.add_row(Text(s.url), Text(_fmt_score(s.score)), Text(_excerpt(s.text)))
+        table.add_row(_line(s.url, 300), Text(_fmt_score(s.score)), Text(_excerpt(s.text)))
     for f in ds.file_search or ():
         name = f"{f.file_name} ({f.file_id})" if f.file_name else f.file_id
-        table.add_row(Text(name), Text(_fmt_score(f.score)), Text(_excerpt(f.text)))
+        table.add_row(_line(name, 300), Text(_fmt_score(f.score)), Text(_excerpt(f.text)))
     return table
+
+
+def tool_calls_table(run: Run, console: Console) -> Table | None:
+    """The run's calls of http and mcp tools: which tool, how it went, with
+    what, and the start of what it answered."""
+    calls = run.data_sources.tool_calls if run.data_sources is not None else None
+    if not calls:
+        return None
+    table = Table(box=_box(console), show_edge=False, pad_edge=False)
+    names = [one_line(tool_call_name(call), _NAME_CHARS) for call in calls]
+    table.add_column("tool", overflow="fold", min_width=min(40, max(len(n) for n in names)))
+    table.add_column("status", no_wrap=True, min_width=7)
+    # The parameters and the start of the response, cut short (`runs show --json` has them whole).
+    table.add_column("parameters", overflow="fold")
+    table.add_column("response", overflow="fold")
+    for name, call in zip(names, calls):
+        table.add_row(
+            Text(name),
+            _line(call.status or "-", 40, style=_CALL_STYLES.get(call.status or "", "")),
+            Text(_excerpt(call.parameters, _CALL_PARAMETER_CHARS) if call.parameters not in (None, {}, "") else "-"),
+            Text(_excerpt(call.response, _CALL_RESPONSE_CHARS) if call.response not in (None, "") else "-"),
+        )
+    return table
+
+
+_CALL_STYLES = {"success": "green", "failure": "red"}
+
+
+def tool_call_name(call) -> str:
+    """`get_weather (http)`, `files.search (mcp: files)`: the tool as its spec names it."""
+    kind = call.tool_type or "tool"
+    name = call.tool_name or call.server_label or "?"
+    if call.server_label and call.tool_name and call.server_label != call.tool_name:
+        return f"{name} ({kind}: {call.server_label})"
+    return f"{name} ({kind})"
 
 
 def footer(outcome: RunOutcome) -> Text:
     parts = []
     run_id = outcome.run_id or (outcome.run.id if outcome.run else None)
     if run_id:
-        parts.append(f"run {run_id}")
-    parts.append(outcome.status)
+        parts.append(f"run {shown_id(run_id)}")
+    parts.append(one_line(outcome.status, 40))
     if outcome.cached_from:
         parts.append(f"cached (record {outcome.cached_from}, took {_fmt_seconds(outcome.elapsed)})")
     else:
@@ -174,7 +248,7 @@ def render_outcome(outcome: RunOutcome, console: Console) -> None:
             overall = Text("overall score ")
             overall.append(_fmt_score(rr.score), style=_score_style(rr.score))
             if rr.finish_reason:
-                overall.append(f" · finish reason {rr.finish_reason}")
+                overall.append(f" · finish reason {one_line(rr.finish_reason, _NAME_CHARS)}")
             unmet = unmet_mandatory(run)
             if unmet:
                 overall.append(f" · {len(unmet)} mandatory unmet", style="red")
@@ -185,8 +259,14 @@ def render_outcome(outcome: RunOutcome, console: Console) -> None:
             console.print(Text("data sources", style="bold"))
             print_table(console, sources)
             console.print()
-    elif run is not None and run.status == FAILED and run.error is not None:
-        console.print(Text(f"the run failed: {run.error.message}"))
+    if run is not None and run.is_terminal:
+        calls = tool_calls_table(run, console)
+        if calls is not None:
+            console.print(Text("tool calls", style="bold"))
+            print_table(console, calls)
+            console.print()
+    if run is not None and run.status == FAILED and run.error is not None:
+        console.print(Text("the run failed: ").append_text(_text(run.error.message)))
     console.print(footer(outcome))
 
 
@@ -215,9 +295,10 @@ def print_line(err: Console, text: Text) -> None:
 
 
 def print_error(err: Console, line: str, hint: str | None = None) -> None:
-    print_line(err, Text.assemble(("error: ", "bold red"), line))
+    """`error: LINE` and `  hint: HINT`; both may quote a server, so both are made one safe line."""
+    print_line(err, Text.assemble(("error: ", "bold red"), one_line(line)))
     if hint:
-        print_line(err, Text(f"  hint: {hint}"))
+        print_line(err, Text(f"  hint: {one_line(hint)}"))
 
 
 def print_problems(outcome: RunOutcome, err: Console, *, prefix: str | None = None) -> None:
@@ -226,7 +307,7 @@ def print_problems(outcome: RunOutcome, err: Console, *, prefix: str | None = No
     lead = f"{prefix}: " if prefix else ""
     for line, hint in problems(outcome):
         if line.startswith("note: "):
-            print_line(err, Text(f"note: {lead}{line[len('note: '):]}", style="dim"))
+            print_line(err, Text(one_line(f"note: {lead}{line[len('note: '):]}"), style="dim"))
         else:
             print_error(err, lead + line, hint)
 
@@ -243,7 +324,7 @@ def outcome_text(outcome: RunOutcome, *, width: int = 100, problems_too: bool = 
 
 def render_record(record: RunRecord, console: Console, err: Console) -> None:
     """`maestro runs show`: a recorded run as it was last seen."""
-    run = Run.model_validate(record.response) if record.response else None
+    run = read_run(record.response).run if record.response else None
     outcome = RunOutcome(
         request=record.request,
         spec=record.spec,
@@ -255,7 +336,7 @@ def render_record(record: RunRecord, console: Console, err: Console) -> None:
     if run is not None and run.is_terminal:
         render_outcome(outcome, console)
     else:
-        console.print(Text(f"status {record.status}" + (f" · {record.error}" if record.error else "")))
+        console.print(_line(f"status {record.status}" + (f" · {record.error}" if record.error else ""), None))
         console.print(footer(outcome))
     details = Table.grid(padding=(0, 2))
     details.add_column(style="dim")
@@ -267,8 +348,8 @@ def render_record(record: RunRecord, console: Console, err: Console) -> None:
         ("finished", record.finished_at or "-"),
         ("polls", f"{record.polls} GETs, {record.retries} retries"),
     ):
-        details.add_row(label, escape(str(value)))
-    err.print(details)
+        details.add_row(label, _line(value, 300))
+    print_table(err, details)  # no padding blanks when piped
 
 
 # ------------------------------------------------------------ while running
@@ -292,12 +373,12 @@ class StatusLine:
         if e is None or e.phase == SUBMITTING:
             parts.append("submitting")
         else:
-            parts.append(e.status or "waiting")
+            parts.append(one_line(e.status or "waiting", 40))
             if e.run_id:
-                parts.append(f"run {e.run_id}")
+                parts.append(f"run {shown_id(e.run_id)}")
         parts.append(_fmt_seconds(time.monotonic() - started))
         if e is not None and e.phase == RETRYING and e.detail:
-            parts.append(e.detail)
+            parts.append(one_line(e.detail, 200))
         return Text(" · ".join(parts))
 
 
@@ -331,13 +412,13 @@ def summary_table(outcomes: Iterable[RunOutcome], console: Console) -> Table:
         cells = [
             Text(o.spec or "-"),
             Text(_id(o.run_id, console)),
-            Text(o.status, style="green" if code == 0 else "red"),
+            _line(o.status, 40, style="green" if code == 0 else "red"),
             Text(_fmt_score(rr.score) if rr else "-", style=_score_style(rr.score) if rr else ""),
             Text("cached" if o.cached_from else _fmt_seconds(o.elapsed)),
             Text(str(code)),
         ]
         if len(table.columns) > len(cells):
-            cells.append(Text(why or ""))
+            cells.append(_line(why or "", 300))
         table.add_row(*cells)
     return table
 
@@ -359,8 +440,8 @@ def records_table(records: Iterable[RunRecord], console: Console) -> Table:
             status += " (interrupted)" if "interrupted" in r.error else " (see show)"
         table.add_row(
             Text(_id(r.display_id, console)),
-            Text(status, style=_status_style(r.status)),
-            Text(r.spec or "-"),
+            _line(status, 60, style=_status_style(r.status)),
+            _line(r.spec or "-", 300),
             Text((r.created_at or "").replace("T", " ")[:16]),
             Text(_fmt_seconds(r.elapsed)),
             Text(_fmt_score(rr.get("score"))),
@@ -381,9 +462,10 @@ def finished_line(outcome: RunOutcome, done: int, total: int) -> str:
     Why a run is not ok is not repeated here: print_problems says it once,
     with its hint, after the batch.
     """
-    run = f" (run {outcome.run_id})" if outcome.run_id else ""
+    run = f" (run {shown_id(outcome.run_id)})" if outcome.run_id else ""
     code = f", exit {outcome.exit_code}" if outcome.exit_code else ""
-    return f"[{done}/{total}] {outcome.spec or '-'}: {outcome.status} in {_fmt_seconds(outcome.elapsed)}{run}{code}"
+    status = one_line(outcome.status, 40)
+    return f"[{done}/{total}] {outcome.spec or '-'}: {status} in {_fmt_seconds(outcome.elapsed)}{run}{code}"
 
 
 __all__ = [
@@ -403,5 +485,8 @@ __all__ = [
     "render_record",
     "requirements_table",
     "result_text",
+    "shown_id",
     "summary_table",
+    "tool_call_name",
+    "tool_calls_table",
 ]

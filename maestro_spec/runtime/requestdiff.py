@@ -7,11 +7,19 @@ the save they just made changes what they meant, and nothing else:
     ~ requirements["length"].description: "Use at most 150 words." -> "Use at most 100 words."
     + include[data_sources]
 
-Lists of objects that carry a unique `name` (requirements) or `type` (tools)
-are matched by it, so inserting a requirement reads as one addition, not as
-every later requirement changing. Other lists of objects (messages) are
-compared by position; lists of strings (include, urls, models) as sets, and
-as "order changed" when only their order differs.
+Lists of objects that each carry a unique identity are matched by it, so
+inserting a requirement reads as one addition, not as every later one
+changing: a requirement by its `name`, an mcp tool by its `server_label`
+(`tools["github"]`), an http tool by its `function.name`
+(`tools["get_weather"]`), any other tool by its `type` (`tools["web_search"]`).
+Other lists of objects (messages) are compared by position; lists of strings
+(include, urls, models) as sets, and as "order changed" when only their order
+differs.
+
+Tool header values (credentials) never show: both requests are diffed in
+their redacted form (compiler.credentials), where a value that differs from
+every value of the previous request reads "<redacted: changed>", so a changed
+token is a visible change without being visible itself.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from ..compiler.credentials import REDACTED, redact_request, secret_values
 
 ADDED, REMOVED, CHANGED = "+", "-", "~"
 
@@ -29,6 +39,7 @@ CONTEXT_CHARS = 16
 MAX_PLAN_LINES = 12
 
 _MISSING: Any = object()
+CHANGED_SECRET = "<redacted: changed>"
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,29 @@ class Change:
 
 
 def diff_requests(old: dict | None, new: dict) -> list[Change]:
-    """The changes that turn `old` into `new` (old None: everything is added)."""
+    """The changes that turn `old` into `new` (old None: everything is added),
+    with every credential value redacted."""
     out: list[Change] = []
-    _diff(old or {}, new, "", out)
+    known = set(secret_values(old or {}))
+    _diff(redact_request(old or {}), _redacted_marking_changes(new, known), "", out)
     return out
+
+
+def _redacted_marking_changes(request: dict, known: set[str]) -> Any:
+    """redact_request(request), but a credential not among `known` (the previous
+    request's) reads CHANGED_SECRET instead of REDACTED."""
+
+    def walk(original: Any, redacted: Any) -> Any:
+        if redacted == REDACTED and isinstance(original, str) and original != REDACTED:
+            return REDACTED if original in known else CHANGED_SECRET
+        if isinstance(original, dict) and isinstance(redacted, dict):
+            return {k: walk(original[k], redacted[k]) for k in redacted}
+        if isinstance(original, list) and isinstance(redacted, list):
+            return [walk(o, r) for o, r in zip(original, redacted)]
+        return redacted
+
+    redacted = redact_request(request)
+    return redacted if redacted is request else walk(request, redacted)
 
 
 def render_plan(changes: list[Change], *, max_lines: int = MAX_PLAN_LINES) -> list[str]:
@@ -68,7 +98,7 @@ def render_plan(changes: list[Change], *, max_lines: int = MAX_PLAN_LINES) -> li
 def summarize(request: dict) -> str:
     """One line naming what a request holds, for the first run of a session."""
     parts = []
-    for key, value in request.items():
+    for key, value in redact_request(request).items():
         if isinstance(value, list) and key != "input":
             parts.append(f"{len(value)} {key}" if key in ("requirements", "tools") else f"{key} {_show(value)}")
         elif key == "input":
@@ -101,14 +131,26 @@ def _diff(old: Any, new: Any, path: str, out: list[Change]) -> None:
     out.append(Change(CHANGED, path, old, new))
 
 
-def _identity(items: list) -> str | None:
-    """The field that names each object of a list uniquely, if one does."""
-    for field in ("name", "type"):
-        if items and all(isinstance(i, dict) and isinstance(i.get(field), str) for i in items):
-            keys = [i[field] for i in items]
-            if len(set(keys)) == len(keys):
-                return field
+# Where an object's identity is, in order of preference (see the docstring).
+_IDENTITY_PATHS = (("name",), ("server_label",), ("function", "name"), ("type",))
+
+
+def _key(item: Any) -> str | None:
+    """What names this object among its siblings: a requirement's name, a tool's
+    server_label, function name or type."""
+    for path in _IDENTITY_PATHS:
+        node = item
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, str) and node:
+            return node
     return None
+
+
+def _identity(items: list) -> bool:
+    """Whether every object of the list has an identity, and no two the same."""
+    keys = [_key(i) for i in items]
+    return bool(keys) and None not in keys and len(set(keys)) == len(keys)
 
 
 def _diff_list(old: list, new: list, path: str, out: list[Change]) -> None:
@@ -126,9 +168,8 @@ def _diff_list(old: list, new: list, path: str, out: list[Change]) -> None:
             if v not in new:
                 out.append(Change(REMOVED, f"{path}[{v}]"))
         return
-    by_old, by_new = _identity(old), _identity(new)
-    field = by_new if not old else by_old if not new else by_old if by_old == by_new else None
-    if field is None:
+    keyed = _identity(new) if not old else _identity(old) if not new else _identity(old) and _identity(new)
+    if not keyed:
         for i in range(max(len(old), len(new))):
             sub = f"{path}[{i}]"
             if i >= len(old):
@@ -138,12 +179,12 @@ def _diff_list(old: list, new: list, path: str, out: list[Change]) -> None:
             else:
                 _diff(old[i], new[i], sub, out)
         return
-    before = {i[field]: i for i in old}
-    after = {i[field]: i for i in new}
+    before = {_key(i): i for i in old}
+    after = {_key(i): i for i in new}
     for key, item in after.items():
         sub = f"{path}[{json.dumps(key, ensure_ascii=False)}]"
         if key not in before:
-            out.append(Change(ADDED, sub, new=_without(item, field)))
+            out.append(Change(ADDED, sub, new=_without(item, key)))
         else:
             _diff(before[key], item, sub, out)
     for key, item in before.items():
@@ -155,8 +196,10 @@ def _diff_list(old: list, new: list, path: str, out: list[Change]) -> None:
         out.append(Change(CHANGED, f"{path} order", common_old, common_new))
 
 
-def _without(item: dict, field: str) -> Any:
-    rest = {k: v for k, v in item.items() if k != field}
+def _without(item: dict, key: str) -> Any:
+    """The item less the top-level field whose value its path already shows."""
+    shown = next((path[0] for path in _IDENTITY_PATHS if len(path) == 1 and item.get(path[0]) == key), None)
+    rest = {k: v for k, v in item.items() if k != shown}
     return rest if rest else _MISSING
 
 

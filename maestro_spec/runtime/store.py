@@ -10,23 +10,34 @@ Where: $MAESTRO_HOME/runs/ if MAESTRO_HOME is set, else the user data dir
 %LOCALAPPDATA%\\maestro-spec\\runs on Windows). Directories are created 0700
 and files 0600: a request may carry private documents.
 
-A record never holds the API key: it is not in the request or the response,
-and every write passes through errors.redact() with the key all the same.
+A record never holds the API key or a tool header value: the request is
+recorded as compiler.credentials.redact_request() gives it (header values
+replaced by "<redacted>"), and every other value is scrubbed of the key and of
+the header values before it is serialized (values, never the JSON text: a
+key "1" must not turn `"polls": 1` into `"polls": ***`).
+
+Records are read by one reader (read_record) that checks every field's type
+and size and refuses, with a reason, what it cannot use; list() and find()
+skip such files and name them in `skipped`, so one damaged file never stops
+`maestro runs list` for the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets as _secrets
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..compiler.limits import COMPLETED
-from .errors import UsageFailure, redact
+from ..compiler.credentials import redact_request, secret_values
+from ..compiler.limits import COMPLETED, TERMINAL_STATUSES
+from .errors import UsageFailure
 
 STORE_ENV = "MAESTRO_HOME"
 APP_NAME = "maestro-spec"
@@ -66,8 +77,39 @@ def canonical_hash(request: dict) -> str:
 
 
 def cache_key(request: dict, target: str) -> str:
-    """Same request to the same place: a cloud URL, or 'local' for --local."""
-    return hashlib.sha256(f"{target}\n{canonical_hash(request)}".encode()).hexdigest()
+    """Same request to the same place: a cloud URL, or 'local' for --local.
+
+    Keyed on the redacted request, the only form a record holds: a run whose
+    tool token changed since is still "the same request" for --cache."""
+    return hashlib.sha256(f"{target}\n{canonical_hash(redact_request(request))}".encode()).hexdigest()
+
+
+# A secret shorter than this is not scrubbed from record text: it cannot be
+# told from ordinary words (AI21_API_KEY=x would turn "Extract" into
+# "E***tract"), and real keys and tokens are far longer.
+MIN_SECRET_CHARS = 8
+SCRUBBED = "***"
+
+
+def scrub(value, secrets):
+    """`value` (JSON data) with every secret replaced inside its strings and keys.
+
+    Values, not serialized text, so the result is still the same JSON shape."""
+    secrets = [s for s in secrets if s and len(s) >= MIN_SECRET_CHARS]
+    return _scrub(value, secrets) if secrets else value
+
+
+def _scrub(value, secrets):
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, SCRUBBED)
+        return value
+    if isinstance(value, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    return value
 
 
 @dataclass
@@ -83,7 +125,7 @@ class RunRecord:
     submitted_at: str | None = None
     finished_at: str | None = None
     updated_at: str | None = None
-    elapsed: float | None = None  # seconds from the POST to the end being noticed
+    elapsed: float | None = None  # seconds the run took (from its creation to its end, as far as seen)
     polls: int = 0
     retries: int = 0
     response: dict | None = None  # the last Run object seen
@@ -99,10 +141,187 @@ class RunRecord:
     def display_id(self) -> str:
         return self.run_id or self.id
 
+    @property
+    def unfinished(self) -> bool:
+        """Submitted (or maybe submitted) and not seen to end."""
+        return self.status not in TERMINAL_STATUSES and self.status != ERROR
+
     @classmethod
-    def from_json(cls, data: dict) -> "RunRecord":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+    def from_json(cls, data) -> "RunRecord":
+        """A record from parsed JSON, checked field by field (BadRecord says why not)."""
+        return _validated(data)
+
+
+# ------------------------------------------------------------ the one reader
+
+# A record file larger than this is not read: a run's request and response
+# are far smaller (the runtime caps a response well below it), and parsing a
+# damaged 100 MB file would stall `runs list` for everyone.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+
+_SHORT = 256  # ids, statuses, times
+_LINE = 8192  # paths, URLs, one-line errors
+
+_STR, _OPT_STR, _DICT, _OPT_DICT, _INT, _OPT_NUM = "str", "str|null", "object", "object|null", "int", "number|null"
+
+# Every field: its kind, its largest length for strings, and whether it must be there.
+_SCHEMA: dict[str, tuple[str, int | None, bool]] = {
+    "id": (_STR, _SHORT, True),
+    "request": (_DICT, None, True),
+    "target": (_STR, _LINE, True),
+    "base_url": (_STR, _LINE, True),
+    "spec": (_OPT_STR, _LINE, False),
+    "status": (_STR, _SHORT, True),
+    # A server may hand out a long id; it is kept so that the run is not lost.
+    "run_id": (_OPT_STR, 1 << 20, False),
+    "created_at": (_STR, _SHORT, True),
+    "submitted_at": (_OPT_STR, _SHORT, False),
+    "finished_at": (_OPT_STR, _SHORT, False),
+    "updated_at": (_OPT_STR, _SHORT, False),
+    "elapsed": (_OPT_NUM, None, False),
+    "polls": (_INT, None, False),
+    "retries": (_INT, None, False),
+    "response": (_OPT_DICT, None, False),
+    "error": (_OPT_STR, 1 << 16, False),
+    "request_hash": (_STR, _SHORT, False),
+    "version": (_INT, None, False),
+}
+
+
+class BadRecord(ValueError):
+    """A record file that cannot be used; str() is the reason, in a few words."""
+
+
+def _kind_ok(kind: str, value) -> bool:
+    if value is None:
+        return kind.endswith("|null")
+    if kind in (_STR, _OPT_STR):
+        return isinstance(value, str)
+    if kind in (_DICT, _OPT_DICT):
+        return isinstance(value, dict)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == _OPT_NUM:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    return False  # pragma: no cover - every kind is listed above
+
+
+def _validated(data) -> RunRecord:
+    if not isinstance(data, dict):
+        raise BadRecord(f"holds {_json_kind(data)}, not a record object")
+    values = {}
+    for name, (kind, longest, required) in _SCHEMA.items():
+        if name not in data:
+            if required:
+                raise BadRecord(f"has no {name!r}")
+            continue
+        value = data[name]
+        if not _kind_ok(kind, value):
+            raise BadRecord(f"{name!r} is {_json_kind(value)}, not {kind.replace('|null', ' or null')}")
+        if longest is not None and isinstance(value, str) and len(value) > longest:
+            raise BadRecord(f"{name!r} is {len(value)} characters long (at most {longest})")
+        values[name] = value
+    for name in ("request", "response"):
+        if _too_deep(values.get(name)):
+            raise BadRecord(f"{name!r} is nested more than {MAX_DEPTH} levels deep")
+    try:
+        datetime.fromisoformat(values["created_at"].replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRecord(f"'created_at' is not a time: {values['created_at'][:40]!r}") from None
+    record = RunRecord(**values)
+    if record.response is not None and not _is_run(record.response):
+        # Keep the run (its id is what matters); a response we cannot show is dropped.
+        record.response = None
+    return record
+
+
+# Deeper than any request or Run object; deep enough to break recursive code
+# (copying, rendering) further on.
+MAX_DEPTH = 64
+
+
+def _too_deep(value) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return False
+
+
+def _is_run(response: dict) -> bool:
+    from pydantic import ValidationError
+
+    from ..compiler.wire import Run
+
+    try:
+        Run.model_validate(response)
+    except (ValidationError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def read_record(path: Path) -> RunRecord:
+    """The record in this file, or BadRecord (OSError if it cannot be opened)."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_RECORD_BYTES:
+            raise BadRecord(f"is {size / 2**20:.0f} MiB, larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
+        data = f.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        raise BadRecord(f"is larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRecord("is not UTF-8 text") from None
+    except RecursionError:
+        raise BadRecord("is nested too deeply to be a record") from None
+    except ValueError as e:
+        raise BadRecord(f"is not JSON ({str(e).split(':')[0]})") from None
+    record = _validated(parsed)
+    if record.id != path.stem:
+        raise BadRecord(f"names record {record.id[:40]!r}, not its file name")
+    return record
+
+
+def run_duration(record: RunRecord) -> float | None:
+    """Seconds from the run's creation to its end, from the record's times
+    (None unless both are known): what `runs attach` records as elapsed, not
+    the time it waited itself."""
+    start, end = _parse_time(record.submitted_at or record.created_at), _parse_time(record.finished_at)
+    if start is None or end is None or end < start:
+        return None
+    return round(end - start, 3)
+
+
+def _parse_time(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------ the store
 
 
 class RunStore:
@@ -110,7 +329,10 @@ class RunStore:
         self.root = Path(root) if root is not None else default_root()
         self.runs_dir = self.root / "runs"
         self.cache_dir = self.root / "cache"
-        self._secrets = secrets
+        self._secrets = tuple(s for s in secrets if s)
+        self._request_secrets: dict[str, list[str]] = {}  # tool header values, by record id
+        # Files list() or find() could not read: path -> why (the commands name them once).
+        self.skipped: dict[Path, str] = {}
 
     # ------------------------------------------------------------ writing
 
@@ -118,20 +340,29 @@ class RunStore:
         now = datetime.now(timezone.utc)
         # Sortable by name (newest last), to the millisecond; the suffix keeps ids unique.
         stamp = now.strftime("%Y%m%d-%H%M%S") + f".{now.microsecond // 1000:03d}"
+        recorded = redact_request(request)
         record = RunRecord(
             id=f"{stamp}-{_secrets.token_hex(3)}",
-            request=request,
+            request=recorded,
             target=target,
             base_url=base_url,
             spec=spec,
-            request_hash=canonical_hash(request),
+            request_hash=canonical_hash(recorded),
         )
+        self._request_secrets[record.id] = secret_values(request)
         self.save(record)
         return record
 
     def save(self, record: RunRecord) -> None:
         record.updated_at = now_iso()
-        text = redact(json.dumps(asdict(record), indent=2, ensure_ascii=False) + "\n", *self._secrets)
+        data = asdict(record)
+        # The request is in its redacted form already; everything else may echo a
+        # secret (a server's answer, an error line). The ids stay as given.
+        secrets = self._secrets + tuple(self._request_secrets.get(record.id, ()))
+        for name in data:
+            if name not in ("id", "run_id", "request_hash"):
+                data[name] = scrub(data[name], secrets)
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         self._write(self.runs_dir / f"{record.id}.json", text)
         if record.status == COMPLETED:
             self._write(self.cache_dir / cache_key(record.request, record.target), record.id + "\n")
@@ -152,10 +383,20 @@ class RunStore:
         except OSError as e:
             raise StoreError(path.parent, e.strerror or str(e)) from e
 
+    def remove(self, record: RunRecord) -> None:
+        """Delete a record (and the cache pointer to it, if any)."""
+        try:
+            (self.runs_dir / f"{record.id}.json").unlink(missing_ok=True)
+            pointer = self.cache_dir / cache_key(record.request, record.target)
+            if pointer.is_file() and pointer.read_text(encoding="utf-8").strip() == record.id:
+                pointer.unlink(missing_ok=True)
+        except OSError as e:
+            raise StoreError(self.runs_dir, e.strerror or str(e)) from e
+
     # ------------------------------------------------------------ reading
 
     def list(self, limit: int | None = None) -> list[RunRecord]:
-        """Newest first."""
+        """Newest first; files that are not records are skipped (see `skipped`)."""
         if not self.runs_dir.is_dir():
             return []
         paths = sorted(self.runs_dir.glob("*.json"), reverse=True)
@@ -193,8 +434,18 @@ class RunStore:
             return matches[0]
         return matches or None
 
+    def stale(self, *, older_than: float, local_only: bool = True) -> list[RunRecord]:
+        """Records of runs not seen to end, created over `older_than` seconds ago
+        (local ones only, by default: their server is gone, so they never will)."""
+        cutoff = time.time() - older_than
+        return [
+            r
+            for r in self.list()
+            if r.unfinished and (r.is_local or not local_only) and (_parse_time(r.created_at) or 0.0) <= cutoff
+        ]
+
     def cached(self, request: dict, target: str) -> RunRecord | None:
-        """The last completed run of exactly this request at this target."""
+        """The last completed run of exactly this request (redacted) at this target."""
         pointer = self.cache_dir / cache_key(request, target)
         try:
             record_id = pointer.read_text(encoding="utf-8").strip()
@@ -203,12 +454,17 @@ class RunStore:
         record = self._read(self.runs_dir / f"{record_id}.json")
         if record is None or record.status != COMPLETED or record.response is None:
             return None
-        if record.target != target or record.request_hash != canonical_hash(request):
+        if record.target != target or record.request_hash != canonical_hash(redact_request(request)):
             return None
         return record
 
     def _read(self, path: Path) -> RunRecord | None:
         try:
-            return RunRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
+            return read_record(path)
+        except FileNotFoundError:
             return None
+        except BadRecord as e:
+            self.skipped.setdefault(path, str(e))
+        except OSError as e:
+            self.skipped.setdefault(path, e.strerror or str(e))
+        return None

@@ -31,6 +31,7 @@ import asyncio
 import hashlib
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -54,6 +55,9 @@ DEBOUNCE_MS = 400
 # directories are still the same ones (a directory deleted and re-created).
 RECHECK_MS = 1000
 TICK_SECONDS = 0.2  # the terminal's run status line (spinner, elapsed time)
+# A spec or var file larger than this is not read: no spec is near it, and a
+# file swapped for something huge must not stall (or exhaust) the loop.
+MAX_INPUT_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -135,11 +139,50 @@ class _Inputs:
 
 
 def _digest(path: str) -> bytes | None:
+    """What the file's bytes are now, read without ever blocking: a FIFO or a
+    device (a spec replaced by one, or a symlink to /dev/zero) is not read,
+    only told apart by its identity; a regular file is read up to the cap."""
     try:
-        with open(path, "rb") as f:
-            return hashlib.blake2b(f.read(), digest_size=16).digest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None  # missing or unreadable: the build says why
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_INPUT_BYTES:
+            return f"special:{st.st_mode}:{st.st_dev}:{st.st_ino}:{st.st_size}".encode()
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return hashlib.blake2b(f.read(MAX_INPUT_BYTES + 1), digest_size=16).digest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "is a directory, not a spec"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a file"),
+    (stat.S_ISCHR, "is a character device, not a file"),
+    (stat.S_ISBLK, "is a block device, not a file"),
+    (stat.S_ISSOCK, "is a socket, not a file"),
+)
+
+
+def input_problem(path: str) -> str | None:
+    """Why this spec or var file cannot be read without blocking or exhausting
+    memory (`PATH: is a named pipe ...`), or None. A missing file is not a
+    problem here: the build reports it, and watch waits for it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    for test, why in _KINDS:
+        if test(st.st_mode):
+            return f"{path}: {why}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path}: is not a regular file"
+    if st.st_size > MAX_INPUT_BYTES:
+        return f"{path}: is {st.st_size / 2**20:.0f} MiB, larger than a spec can be ({MAX_INPUT_BYTES >> 20} MiB)"
+    return None
 
 
 # ---------------------------------------------------------------- the loop
@@ -196,18 +239,24 @@ class _Session:
         t0 = time.perf_counter()
         build = Build(self.builds, self.spec, changed, time.time())
         self.builds += 1
-        vars = load_vars(self.var_args, self.var_files)
+        # Every input checked before anything reads it: a FIFO would block the
+        # reader for good, /dev/zero would fill memory.
+        problem = next(filter(None, map(input_problem, dict.fromkeys(self.inputs.paths.values()))), None)
+        vars = load_vars(self.var_args, self.var_files) if problem is None else None
         try:
+            if problem is not None:
+                raise InputFileError(problem)
             source = compile_path(self.spec, vars, require_values=self.require_values)
         except InputFileError as e:
             build.problem = f"{e}; waiting for it to change"
-            build.diagnostics = list(vars.diagnostics)
+            build.diagnostics = list(vars.diagnostics) if vars is not None else []
         else:
             build.text = source.text
             build.diagnostics = source.compiled.diagnostics
             if source.compiled.ok:
                 build.request = source.compiled.request
-        self.inputs.follow(vars.files)
+        if vars is not None:
+            self.inputs.follow(vars.files)
         build.seconds = time.perf_counter() - t0
         if build.number:
             self.summary.rebuilds += 1

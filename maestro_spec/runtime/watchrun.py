@@ -9,7 +9,10 @@ The rules (watch.py's docstring says why):
 - a new request waits `settle` seconds, then is submitted unless
   `max_runs` runs were already submitted this session;
 - a POST that certainly created no run does not count as submitted, so a
-  later save may try the same request again.
+  later save may try the same request again; one that may have created a
+  run (no answer, a 5xx after the body was sent, an answer we could not
+  read, a record saying `unknown` or naming a run id) counts as submitted,
+  and the same request is never POSTed again blindly.
 """
 
 from __future__ import annotations
@@ -46,6 +49,31 @@ class RunJob:
     @property
     def in_flight(self) -> bool:
         return self.submitted and self.outcome is None
+
+
+def created_no_run(outcome) -> bool:
+    """Whether the POST of this outcome certainly created no run (so sending the
+    same request again cannot pay for a second one).
+
+    Only refusals that come before a run can exist say so: the server could not
+    be reached, or answered 400/401/403/404/422/429. Anything else after the
+    body was sent (a 5xx, an answer that is not a Run, no answer at all) may
+    have created a run, as may any record marked `unknown` or holding a run id.
+    """
+    from . import errors as E
+    from .store import UNKNOWN
+
+    record = outcome.record
+    if outcome.error is None or outcome.run_id is not None:
+        return False
+    if record is not None and (record.run_id or record.status == UNKNOWN):
+        return False
+    if isinstance(outcome.error, (E.MaybeSubmitted, E.ServerError, E.BadResponse)):
+        return False
+    certain = (E.Unreachable, E.RequestRejected, E.AuthRejected, E.NoAPIHere, E.RateLimited, E.UsageFailure)
+    if isinstance(outcome.error, certain):
+        return True
+    return isinstance(outcome.error, E.HTTPFailure) and 400 <= outcome.error.status < 500
 
 
 class Runner:
@@ -137,7 +165,6 @@ class Runner:
         self.view.status(job, event)
 
     async def _run(self, job: RunJob) -> None:
-        from .errors import MaybeSubmitted
         from .poll import execute
 
         try:
@@ -169,7 +196,7 @@ class Runner:
         except asyncio.CancelledError:
             return  # abandoned, or watch is stopping: the record names the run
         job.outcome = outcome
-        if outcome.error is not None and outcome.run_id is None and not isinstance(outcome.error, MaybeSubmitted):
+        if created_no_run(outcome):
             # No run exists: the same request may be tried again by a later save.
             job.refused = True
             if self.last_job is job:
