@@ -257,7 +257,7 @@ def test_a_checker_bug_is_a_one_line_500_and_the_server_keeps_serving(local, mon
 
 
 ODD_TOOLS = [
-    pytest.param({"type": []}, marks=pytest.mark.xfail(reason="rules.check_request raises TypeError on a list as a tool type (main's checker)", strict=False)),
+    {"type": []},
     {"type": "http", "function": "junk", "endpoint": 5},
     {"type": "http", "function": {"name": 1, "parameters": {"type": "object", "properties": []}}},
     {"type": "mcp", "server_label": None, "allowed_tools": "all", "headers": []},
