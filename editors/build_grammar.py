@@ -61,8 +61,15 @@ def _list_statement(keyword: str, values, scope: str, what: str, strings: bool =
     }
 
 
+def _enum_values() -> list[str]:
+    """Every enum value a tool field takes, from the API table."""
+    return sorted({v for t in L.TOOLS.values() for _, f in t.leaves() if isinstance(f.kind, L.Enum) for v in f.kind.choices})
+
+
 def grammar() -> dict:
-    fields = sorted({f for fs in L.TOOL_RESOURCE_FIELDS.values() for f in fs})
+    fields = sorted({kw for t in L.TOOLS.values() for kw in t.by_keyword()})
+    literals = {"match": rf"{START}(?:true|false|null){END}", "name": "constant.language.maestro"}
+    number = {"match": r"(?<![A-Za-z0-9_.])-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_])", "name": "constant.numeric.maestro"}
     return {
         "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
         "name": "Maestro spec",
@@ -73,6 +80,7 @@ def grammar() -> dict:
             {"include": "#comment"},
             {"include": "#messages"},
             {"include": "#tool"},
+            {"include": "#output_type"},
             {"include": "#statements"},
             {"include": "#strings"},
             {"include": "#punctuation"},
@@ -102,26 +110,74 @@ def grammar() -> dict:
             "tool": {
                 "patterns": [
                     {
-                        "comment": "tool TYPE { field [...] }",
-                        "begin": rf"{START}(tool)\s+(?:({_words(L.TOOL_TYPES)}){END}|({NAME}))\s*(\{{)",
+                        "comment": "tool TYPE [LABEL] { field value ... parameter NAME TYPE \"description\" [required] }",
+                        "begin": rf"{START}(tool)\s+(?:({_words(L.TOOL_TYPES)}){END}|({NAME}))(?:\s+({NAME}|\"[^\"]*\"))?\s*(\{{)",
                         "beginCaptures": {
                             "1": {"name": "keyword.other.statement.maestro"},
                             "2": {"name": "support.type.tool.maestro"},
                             "3": {"name": "invalid.illegal.unknown-tool.maestro"},
-                            "4": {"name": "punctuation.section.block.begin.maestro"},
+                            "4": {"name": "entity.name.function.tool-label.maestro"},
+                            "5": {"name": "punctuation.section.block.begin.maestro"},
                         },
                         "end": r"\}",
                         "endCaptures": {"0": {"name": "punctuation.section.block.end.maestro"}},
                         "patterns": [
                             {"include": "#comment"},
                             {"include": "#strings"},
+                            {"include": "#block"},
                             {"include": "#punctuation"},
+                            {
+                                "match": rf"{START}(parameter)\s+({NAME})\s+(?:({_words(L.PARAMETER_TYPES)}){END}|({NAME}))",
+                                "captures": {
+                                    "1": {"name": "keyword.other.parameter.maestro"},
+                                    "2": {"name": "variable.parameter.maestro"},
+                                    "3": {"name": "support.type.parameter.maestro"},
+                                    "4": {"name": "invalid.illegal.unknown-parameter-type.maestro"},
+                                },
+                            },
+                            {"match": rf"{START}(required){END}", "name": "storage.modifier.required.maestro"},
                             {"match": rf"{START}{_words(fields)}{END}", "name": "variable.other.property.maestro"},
+                            {"match": rf"{START}{_words(_enum_values())}{END}", "name": "constant.other.enum.maestro"},
+                            literals,
+                            number,
                             {"match": NAME, "name": "invalid.illegal.unknown-field.maestro"},
                         ],
                     },
+                    {
+                        "comment": "tool http NAME / tool mcp LABEL without a block",
+                        "match": rf"{START}(tool)\s+({_words(L.TOOL_TYPES)}){END}\s+({NAME})",
+                        "captures": {
+                            "1": {"name": "keyword.other.statement.maestro"},
+                            "2": {"name": "support.type.tool.maestro"},
+                            "3": {"name": "entity.name.function.tool-label.maestro"},
+                        },
+                    },
                     _value_statement("tool", L.TOOL_TYPES, "support.type.tool", "tool"),
                 ]
+            },
+            "block": {
+                "comment": "{ key value ... }: headers, labels_filter, an output_type schema",
+                "begin": r"\{",
+                "beginCaptures": {"0": {"name": "punctuation.section.block.begin.maestro"}},
+                "end": r"\}",
+                "endCaptures": {"0": {"name": "punctuation.section.block.end.maestro"}},
+                "patterns": [
+                    {"include": "#comment"},
+                    {"include": "#strings"},
+                    {"include": "#block"},
+                    {"include": "#punctuation"},
+                    literals,
+                    number,
+                    {"match": ":", "name": "punctuation.separator.key-value.maestro"},
+                    {"match": NAME, "name": "variable.other.property.maestro"},
+                ],
+            },
+            "output_type": {
+                "comment": "output_type { JSON Schema } or output_type \"file.json\"",
+                "begin": rf"{START}(output_type)\s*(?=\{{)",
+                "beginCaptures": {"1": {"name": "keyword.other.statement.maestro"}},
+                "end": r"(?<=\})",
+                "patterns": [{"include": "#block"}],
             },
             "statements": {
                 "patterns": [

@@ -92,7 +92,7 @@ def test_keywords_strings_placeholders_comments_and_escapes():
     s = scopes_of(text)
     for keyword in ("param", "input", "requirement", "tool"):
         assert s[keyword] == "keyword.other.statement.maestro"
-    assert set(STATEMENT_KEYWORDS) == {"input", "requirement", "tool", "model", "budget", "include", "language", "param"}
+    assert set(STATEMENT_KEYWORDS) == {"input", "requirement", "tool", "model", "budget", "include", "language", "system_prompt", "output_type", "param"}
     assert s["#"] == "punctuation.definition.comment.maestro"
     assert s['a comment with "quotes"'] == "comment.line.number-sign.maestro"
     assert s["tone"] == "variable.other.param.maestro"
@@ -129,3 +129,25 @@ def test_html_rendering_colours_tokens():
 def test_the_docs_show_the_screenshot():
     assert (ROOT / "docs" / "img" / "highlight.png").stat().st_size > 10_000
     assert "img/highlight.png" in (ROOT / "docs" / "authoring.md").read_text()
+
+
+def test_todays_tools_are_coloured():
+    text = (
+        "tool http get_weather {\n"
+        '    url "https://w.example.com"\n'
+        '    headers { Authorization "Bearer {{env.TOKEN}}" }\n'
+        '    parameter city string "The city" required\n'
+        "}\n"
+        "tool file_search { retrieval_strategy add_neighbors max_neighbors 2 }\n"
+        "output_type { type \"object\" }\n"
+    )
+    s = scopes_of(text)
+    assert s["get_weather"] == "entity.name.function.tool-label.maestro"
+    assert s["url"] == "variable.other.property.maestro"
+    assert s["Authorization"] == "variable.other.property.maestro"
+    assert s["parameter"] == "keyword.other.parameter.maestro"
+    assert s["string"] == "support.type.parameter.maestro"
+    assert s["required"] == "storage.modifier.required.maestro"
+    assert s["add_neighbors"] == "constant.other.enum.maestro"
+    assert s["2"] == "constant.numeric.maestro"
+    assert s["output_type"] == "keyword.other.statement.maestro"

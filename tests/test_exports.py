@@ -21,9 +21,11 @@ from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
 from maestro_spec.compiler.check import compile_text
 from maestro_spec.compiler.endpoint import DEFAULT_BASE_URL, BaseURLError, check_base_url
+from maestro_spec.compiler.credentials import REDACTED, redact_request
 from maestro_spec.compiler.exports import render_export, to_curl, to_http, to_python
+from maestro_spec.compiler.sources import compile_path
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT
 from .test_decompile import valid_bodies
 
 KEY = "sk-test-5f1e0c9a-never-print-me"
@@ -127,7 +129,7 @@ def _length(reply: bytes) -> int:
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_every_form_carries_exactly_the_compiled_body(spec):
-    body = _body(spec)
+    body = redact_request(_body(spec))  # header values are left out of every form
     assert _curl_body(to_curl(body)) == body
     assert _python_body(to_python(body)) == body
     assert _http_body(to_http(body)) == body
@@ -136,6 +138,8 @@ def test_every_form_carries_exactly_the_compiled_body(spec):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_bodies())
 def test_generated_bodies_survive_every_form(body):
+    # Header values are credentials: every form leaves them out.
+    body = redact_request(body)
     assert _python_body(to_python(body)) == body
     assert _http_body(to_http(body)) == body
     # The shell must pass the here-document through untouched: $, `, \ and
@@ -225,3 +229,51 @@ def _http_body(text: str) -> dict:
     data = body.encode("utf-8")
     assert len(data.rstrip(b"\n")) == length
     return json.loads(data[:length])
+
+
+# ------------------------------------------------------ tool credentials
+
+
+def _github(monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-from-env-123")
+    source = compile_path(str(ROOT / "examples" / "github-mcp.maestro"), None, require_values=True)
+    return source.compiled
+
+
+def test_an_env_credential_is_exported_as_a_reference(monkeypatch):
+    compiled = _github(monkeypatch)
+    curl, python, http = (render_export(k, compiled.request, None, compiled.secrets) for k in ("curl", "python", "http"))
+    for text in (curl, python, http):
+        assert "tok-from-env-123" not in text
+    assert '"Authorization": "Bearer ${GITHUB_TOKEN}"' in curl and "<<JSON" in curl
+    assert '"Bearer " + os.environ["GITHUB_TOKEN"]' in python
+    assert "${GITHUB_TOKEN}" in http
+
+
+def test_the_exported_curl_expands_the_reference_and_nothing_else(monkeypatch):
+    compiled = _github(monkeypatch)
+    script = "curl() { cat; }\n" + render_export("curl", compiled.request, None, compiled.secrets)
+    # The shell inserts the value as it is: $ and ` in it stay literal.
+    env = {"PATH": os.environ["PATH"], "GITHUB_TOKEN": "t$k`x", "HOME": "/nonexistent"}
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30, env=env)
+    sent = json.loads(done.stdout)
+    assert sent["tools"][0]["headers"]["Authorization"] == "Bearer t$k`x"
+    assert {k: v for k, v in sent.items() if k != "tools"} == {k: v for k, v in compiled.request.items() if k != "tools"}
+
+
+def test_the_exported_python_reads_the_variable(monkeypatch):
+    compiled = _github(monkeypatch)
+    snippet = render_export("python", compiled.request, None, compiled.secrets)
+    kwargs = snippet.split("create_and_poll(\n", 1)[1].split(")\nprint", 1)[0]
+    namespace = {"os": os}
+    monkeypatch.setenv("GITHUB_TOKEN", "from-python")
+    exec("body = dict(\n" + kwargs + ")", namespace)
+    assert namespace["body"]["tools"][0]["headers"]["Authorization"] == "Bearer from-python"
+
+
+def test_a_literal_credential_is_left_out_with_a_note():
+    body = {"input": "x", "tools": [{"type": "mcp", "server_label": "a", "server_url": "https://a.example.com", "headers": {"X-Key": "literal-secret"}}]}
+    for kind in ("curl", "python", "http"):
+        text = render_export(kind, body)
+        assert "literal-secret" not in text and REDACTED in text
+        assert "1 header value is left out" in text

@@ -15,7 +15,7 @@ from . import limits as L
 from .diagnostics import Diagnostic, Related, count_errors, sort_key
 from .emit import Emitted, emit, params_path
 from .params import Vars
-from .parse import parse
+from .parse import STATEMENT_KEYWORDS, parse
 from .rules import an, check_request
 from .strings import PLACEHOLDER_RE, substitute
 from .suggest import did_you_mean
@@ -68,8 +68,8 @@ def compile_text(
     schema_file, schema_diags = _schema_file(spec, base_dir)
     own += param_diags + schema_diags
     emitted = emit(spec, values, schema_file=schema_file)
-    reported = {(d.code, d.path) for d in own if d.path}
-    diagnostics += own + [d for d in _placed(check_request(emitted.request), emitted, spec) if (d.code, d.path) not in reported]
+    reported = {d.path for d in own if d.path}  # the spec's own finding there is the more precise one
+    diagnostics += own + [d for d in _placed(check_request(emitted.request), emitted, spec) if d.path not in reported]
     diagnostics.sort(key=sort_key)
     return Compiled(emitted.request, diagnostics, spec, _secret_templates(spec, values))
 
@@ -142,6 +142,18 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
     for i, tool in enumerate(spec.of(ast.Tool)):
         kind = tool.type.value
         t = L.TOOLS.get(kind)
+        if kind in STATEMENT_KEYWORDS:
+            # `tool` with its type forgotten: the next statement's keyword was read as the type.
+            out.append(
+                Diagnostic(
+                    "E001",
+                    f"'tool' has no value: the '{kind}' on line {tool.type.span.line} was read as its type",
+                    tool.span,
+                    "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL",
+                    ("tools", i, "type"),
+                )
+            )
+            continue
         if t is None:
             continue  # E220, from rules, on the type
         if t.label and tool.label is None:
@@ -170,7 +182,7 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
                 owners = [n for n, other in L.TOOLS.items() if n != kind and key in other.by_keyword()]
                 hint = f"'{key}' is a setting of the {owners[0]} tool" if owners else None
             allowed = ", ".join(kw for kw, (_, fd) in keywords.items() if fd.documented) + (", parameter" if params_path(kind) else "")
-            out.append(Diagnostic("E206", f"unknown field '{key}' in {an(kind)} tool; allowed: {allowed}", f.key.span, hint))
+            out.append(Diagnostic("E206", f"unknown field '{key}' in {an(kind)} tool; allowed: {allowed}", f.key.span, hint, ("tools", i, key)))
         if tool.parameters and params_path(kind) is None:
             out.append(Diagnostic("E115", f"{an(kind)} tool takes no parameters: parameter rows belong in an http tool", tool.parameters[0].span))
     return out

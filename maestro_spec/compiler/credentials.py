@@ -29,6 +29,11 @@ def _maps(request):
                 yield i, path, node
 
 
+def secret_paths_in(request) -> list[tuple]:
+    """The JSON path of every credential value in the request."""
+    return [("tools", i, *path, k) for i, path, m in _maps(request) for k in m]
+
+
 def secret_values(request) -> list[str]:
     """Every credential value in the request (non-empty strings)."""
     return [v for _, _, m in _maps(request) for v in m.values() if isinstance(v, str) and v]

@@ -111,13 +111,19 @@ class _Emitter:
             _set(item, spec.label, tool.label.value)
             spans[(*path, *spec.label)] = tool.label.span
         keywords = spec.by_keyword()
+        where = params_path(kind)
         for f in tool.fields:
             if f.key.value not in keywords:
-                continue  # an unknown field: the spec checker names it by its keyword
+                # An unknown field goes in as written, for rules.py to judge
+                # (the spec checker names it by its keyword, at the same path);
+                # a `parameters` field is written as rows instead (E115).
+                if not (where and f.key.value == where[-1]):
+                    item.setdefault(f.key.value, self.value(f.value, (*path, f.key.value)))
+                    spans[(*path, f.key.value)] = f.span
+                continue
             wire, _ = keywords[f.key.value]
             _set(item, wire, self.value(f.value, (*path, *wire)))
             spans[(*path, *wire)] = f.span
-        where = params_path(kind)
         if where is not None:
             _set(item, where, self.parameters(tool.parameters, (*path, *where)))
             spans.setdefault((*path, *where), tool.span)
