@@ -270,3 +270,13 @@ def test_odd_tool_items_never_crash_the_server(local, tool):
     with httpx.Client(base_url=local.base_url, trust_env=False) as c:
         r = c.post(RUNS, json={"input": "x", "tools": [tool], "include": ["data_sources"], "output_type": {"type": "object"}})
         assert r.status_code in (200, 422), r.text
+
+
+def test_maestro_serve_wires_the_header_timeout_and_call_tools_note():
+    with ServeProcess("--header-timeout", "0.3", "--call-tools", quiet=False) as s:
+        with socket.create_connection(("127.0.0.1", int(s.root_url.rsplit(":", 1)[1]))) as idle:
+            assert _closed_within(idle, 3)
+        assert httpx.get(s.root_url + "/health", trust_env=False).status_code == 200
+        time.sleep(0.2)
+        assert s.stop() == 0
+    assert any("--call-tools: http tools on loopback endpoints are really called" in line for line in s.lines)
