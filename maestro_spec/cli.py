@@ -27,18 +27,24 @@ from .commands.common import (
 )
 from .compiler.diagnostics import count_errors
 from .compiler.sources import InputFileError, compile_path
-from .exitcodes import EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE
+from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_USAGE, exit_codes_help
 
-# command name -> "module:attribute", imported on first use.
+# check and compile return these; run, watch and the others list their own.
+COMPILER_EXIT_CODES = exit_codes_help((0, 1, 2, EXIT_INTERNAL))
+
+# command name -> ("module:attribute" imported on first use, the first
+# paragraph of its help). The help is written here too so that `maestro
+# --help` imports no command module (tests/test_cli_startup.py keeps the two
+# the same).
 LAZY_COMMANDS = {
-    "run": "maestro_spec.commands.run:run",
-    "runs": "maestro_spec.commands.run:runs",
-    "watch": "maestro_spec.commands.watch:watch",
-    "serve": "maestro_spec.commands.serve:serve",
-    "fmt": "maestro_spec.commands.authoring:fmt",
-    "decompile": "maestro_spec.commands.authoring:decompile",
-    "schema": "maestro_spec.commands.authoring:schema",
-    "init": "maestro_spec.commands.authoring:init",
+    "run": ("maestro_spec.commands.run:run", "Run specs on Maestro: submit, wait for the end, show the result."),
+    "runs": ("maestro_spec.commands.run:runs", "The local record of runs: list them, show one, resume one."),
+    "watch": ("maestro_spec.commands.watch:watch", "Re-check a spec on every save; with --run, run it when its request changes."),
+    "serve": ("maestro_spec.commands.serve:serve", "Serve a local simulation of the Maestro runs API, for offline runs and tests."),
+    "fmt": ("maestro_spec.commands.authoring:fmt", "Give .maestro specs their one canonical layout, in place."),
+    "decompile": ("maestro_spec.commands.authoring:decompile", "Turn a request body (JSON) into an idiomatic .maestro spec."),
+    "schema": ("maestro_spec.commands.authoring:schema", "Print the JSON Schema (draft 2020-12) of the request body."),
+    "init": ("maestro_spec.commands.authoring:init", "Write a commented starter spec, NAME.maestro (default main.maestro)."),
 }
 
 
@@ -49,14 +55,28 @@ class LazyGroup(click.Group):
     def get_command(self, ctx, name):
         if name in self.commands:
             return self.commands[name]
-        target = LAZY_COMMANDS.get(name)
-        if target is None:
+        if name not in LAZY_COMMANDS:
             return None
-        module, attr = target.split(":")
+        module, attr = LAZY_COMMANDS[name][0].split(":")
         return getattr(importlib.import_module(module), attr)
 
+    def format_commands(self, ctx, formatter):
+        """click's listing, with the lazy commands' help from LAZY_COMMANDS."""
+        from click.utils import make_default_short_help
 
-@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            if name in LAZY_COMMANDS:
+                rows.append((name, make_default_short_help(LAZY_COMMANDS[name][1], limit)))
+            else:
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, epilog=exit_codes_help(sorted(EXIT_MEANINGS)), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="maestro")
 def main() -> None:
     """Author, check, compile and run AI21 Maestro requests from .maestro specs.
@@ -68,14 +88,17 @@ def main() -> None:
     """
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=COMPILER_EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @var_options
 @output_format_option
 def check(paths, var_args, var_files, output_format):
     """Check specs (.maestro) or request bodies (.json) against the API's rules.
 
-    A directory stands for the .maestro files under it.
+    A directory stands for the .maestro files under it; - reads stdin (a
+    JSON body when it starts with "{", else a spec). Diagnostics and the
+    summary go to stderr in every format, as for every command: stdout
+    carries only a command's data.
 
     A param without a --var value is left as {{name}} rather than reported,
     so a spec can be checked before its values exist.
@@ -101,7 +124,7 @@ def check(paths, var_args, var_files, output_format):
     raise SystemExit(EXIT_USAGE if unreadable else code)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=COMPILER_EXIT_CODES)
 @click.argument("path", metavar="PATH")
 @var_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the JSON here instead of stdout.")
@@ -117,37 +140,54 @@ def check(paths, var_args, var_files, output_format):
     metavar="URL",
     help="Where --emit curl|python|http sends the request (default: AI21's cloud); e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`.",
 )
+@click.option(
+    "--reveal-secrets",
+    is_flag=True,
+    help="Write tool header values (credentials) into the JSON; without it they are written <redacted>. "
+    "--emit curl|python|http never writes them: a {{env.NAME}} value is referenced as $NAME.",
+)
 @output_format_option
-def compile(path, var_args, var_files, output, emit, base_url, output_format):
+def compile(path, var_args, var_files, output, emit, base_url, reveal_secrets, output_format):
     """Compile a spec to the exact JSON body of POST /maestro/runs.
 
     The output is accepted unchanged by any client, including the official
-    SDK: client.beta.maestro.runs.create(**json.load(f)).
+    SDK: client.beta.maestro.runs.create(**json.load(f)). Diagnostics go to
+    stderr; - reads the spec from stdin.
     """
     import json
 
     if base_url and emit == "json":
         raise click.UsageError("--base-url goes with --emit curl, python or http")
-    source = _compile_or_exit(path, get_vars(var_args, var_files))
-    report(source, output_format, stdout_is_data=True)
+    # Credentials are needed only to be written out (--reveal-secrets).
+    source = _compile_or_exit(path, get_vars(var_args, var_files), require_env=reveal_secrets)
+    report(source, output_format)
     if count_errors(source.compiled.diagnostics):
         raise SystemExit(spec_exit_code(source.compiled.diagnostics))
+    request = source.compiled.request
     if emit == "json":
-        body = json.dumps(source.compiled.request, indent=2, ensure_ascii=False) + "\n"
+        from .compiler.credentials import redact_request, secret_paths_in
+        from .compiler.diagnostics import format_path
+
+        hidden = secret_paths_in(request) if not reveal_secrets else []
+        if hidden:
+            request = redact_request(request)
+            shown = ", ".join(format_path(p) for p in hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+            click.echo(f"note: {len(hidden)} header value{'s' if len(hidden) > 1 else ''} written <redacted> ({shown}); --reveal-secrets writes them", err=True)
+        body = json.dumps(request, indent=2, ensure_ascii=False) + "\n"
     else:
         from .compiler.endpoint import BaseURLError
         from .compiler.exports import render_export
 
         try:
-            body = render_export(emit, source.compiled.request, base_url)
+            body = render_export(emit, request, base_url, source.compiled.secrets)
         except BaseURLError as e:
             raise fail(str(e)) from None
     write_or_echo(body, output)
 
 
-def _compile_or_exit(path: str, vars):
+def _compile_or_exit(path: str, vars, *, require_env: bool = True):
     try:
-        return compile_path(path, vars, require_values=True)
+        return compile_path(path, vars, require_values=True, require_env=require_env)
     except InputFileError as e:
         raise fail(str(e)) from None
 
@@ -164,7 +204,7 @@ def run() -> None:
             raise
         click.secho(f"internal error: {type(e).__name__}: {e}", fg="red", err=True)
         click.echo("  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it", err=True)
-        sys.exit(70)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -17,3 +17,25 @@ Exit codes:
   3  the run failed, timed out, or the server could not be reached
   4  the run completed but a mandatory requirement was unmet
      or the score was below --min-score"""
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug in maestro-spec, never the input
+
+# What each code means, for the --help of each command: a command lists only
+# the codes it can return (cli.py, commands/authoring.py).
+EXIT_MEANINGS = {
+    EXIT_OK: "success (warnings allowed)",
+    EXIT_SPEC_ERRORS: "the spec or body has errors",
+    EXIT_USAGE: "usage error, or a file cannot be read",
+    EXIT_RUN_FAILED: "the run failed, timed out, or the server could not be reached",
+    EXIT_REQUIREMENTS_UNMET: "the run completed but a mandatory requirement was unmet\n     or the score was below --min-score",
+    EXIT_INTERNAL: "internal error: a bug in maestro-spec (MAESTRO_DEBUG=1 shows the traceback)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); a run keeps going: maestro runs attach ID",
+}
+
+
+def exit_codes_help(codes, meanings: dict[int, str] | None = None) -> str:
+    """The "Exit codes:" epilog of a command that can return `codes`;
+    `meanings` words a code for that command."""
+    words = {**EXIT_MEANINGS, **(meanings or {})}
+    rows = [f"  {code:<2} {words[code]}" for code in codes]
+    return "\b\nExit codes:\n" + "\n".join(rows)

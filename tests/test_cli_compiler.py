@@ -117,7 +117,7 @@ def test_check_json_format(write):
     spec = write("bad.maestro", BAD)
     proc = maestro("check", "--output-format", "json", str(spec))
     assert proc.returncode == 1
-    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    records = [json.loads(line) for line in proc.stderr.splitlines()]
     assert [r["code"] for r in records] == ["E240", "E242"]
     first = records[0]
     assert {"path", "range", "severity", "code", "message", "hint"} <= set(first)
@@ -125,15 +125,15 @@ def test_check_json_format(write):
     assert first["range"] == {"start": {"line": 2, "column": 8}, "end": {"line": 2, "column": 12}}
     assert first["severity"] == "error"
     assert first["hint"] == "did you mean 'high'?"
-    assert proc.stderr == ""  # no summary line to mix into machine output
+    assert proc.stdout == ""  # diagnostics go to stderr, in every format, with no summary line mixed in
 
 
 def test_check_github_format(write, tmp_path):
     write("bad.maestro", BAD)
     write("warn.maestro", WARN)
     proc = maestro("check", "--output-format", "github", "bad.maestro", "warn.maestro", cwd=tmp_path)
-    assert proc.returncode == 1
-    lines = proc.stdout.splitlines()
+    assert proc.returncode == 1 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
     assert lines[0] == (
         "::error file=bad.maestro,line=2,col=8,endLine=2,endColumn=12,title=E240::"
         "unknown budget 'hihg': allowed are low, medium, high (hint: did you mean 'high'?)"
@@ -169,7 +169,7 @@ def test_check_syntax_error(write, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[:4] == [
         "s.maestro:2:1: error[E001]: unknown keyword 'languge': expected a statement "
-        "(input, requirement, tool, model, budget, include, language, param) or end of file",
+        "(input, requirement, tool, model, budget, include, language, system_prompt, output_type, param) or end of file",
         "  2 | languge french",
         "    | ^~~~~~~",
         "  hint: did you mean 'language'?",
@@ -205,7 +205,7 @@ def test_check_json_body_text_names_json_paths(write, tmp_path):
 def test_check_json_body_json_format(write):
     proc = maestro("check", "--output-format", "json", str(write("body.json", BODY)))
     assert proc.returncode == 1
-    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    records = [json.loads(line) for line in proc.stderr.splitlines()]
     assert [(r["code"], r["json_path"], r["range"]["start"]["line"]) for r in records] == [
         ("E213", "requirements[3].description", 7),
         ("E203", "requirements[3].is_mandatory", 7),
@@ -235,7 +235,7 @@ def test_spec_and_its_compiled_body_check_the_same(write, tmp_path):
     assert body.returncode == 0
     from_spec = maestro("check", "--output-format", "json", str(spec))
     from_json = maestro("check", "--output-format", "json", str(tmp_path / "good.json"))
-    pick = lambda proc: [(r["code"], r["json_path"]) for r in map(json.loads, proc.stdout.splitlines())]  # noqa: E731
+    pick = lambda proc: [(r["code"], r["json_path"]) for r in map(json.loads, proc.stderr.splitlines())]  # noqa: E731
     assert pick(from_spec) == pick(from_json) == [("W244", "include[0]")]
 
 
@@ -430,7 +430,7 @@ def test_console_script_reports_unreadable_files_the_same_way(tmp_path):
     path, _ = unreadable(tmp_path)["binary"]
     proc = maestro("compile", str(path), script=True)
     assert proc.returncode == 2
-    assert proc.stderr == f"error: {path}: is a binary file, not a spec\n"
+    assert proc.stderr == f"error: {path}:3: is a binary file (a NUL byte), not a spec\n"
 
 
 def test_missing_argument_and_unknown_option_are_usage_errors():
@@ -447,6 +447,7 @@ def test_help_documents_exit_codes():
         assert "Exit codes:" in proc.stdout
         assert "1  the spec or body has errors" in proc.stdout
         assert "2  usage error, or a file cannot be read" in proc.stdout
+        assert "70 internal error" in proc.stdout
 
 
 def test_compile_stays_off_the_heavy_imports(write):

@@ -18,10 +18,24 @@ def test_every_diagnostic_code_is_in_the_language_reference():
     assert documented - declared == set(), "docs/language.md lists codes the compiler does not have"
 
 
-def test_ci_runs_the_readme_test_command():
+def _setup_blocks() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    return [b.strip() for b in re.findall(r"```(?:sh|bash|console)?\n(.*?)```", setup, re.S)]
+
+
+def test_ci_runs_the_readme_test_command():
+    venv, install, test_command = _setup_blocks()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", readme, re.S)
-    assert len(blocks) >= 2, "README opens with two set-up commands"
-    test_command = blocks[1].strip()
+    assert test_command == "python -m pytest"
     assert test_command in ci, f"CI must run the README's test command: {test_command!r}"
+    # The same install, into a fresh virtual environment per Python.
+    assert install.startswith("pip install -e '.[dev]' && ") and "-m pip install --quiet --disable-pip-version-check -e '.[dev]'" in ci
+    assert "-m venv" in ci and "3.11 3.12 3.13" in ci
+
+
+def test_readme_sets_up_a_virtual_environment_first():
+    venv, install, _ = _setup_blocks()
+    assert venv == "python3 -m venv .venv && . .venv/bin/activate"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "externally-managed-environment" in readme and "optional" not in readme.split("## A spec")[0]

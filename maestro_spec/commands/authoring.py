@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -14,14 +13,21 @@ import click
 
 from ..compiler.diagnostics import count_errors
 from ..compiler.report import render
-from ..compiler.sources import InputFileError, read_source
-from ..exitcodes import EXIT_CODES_HELP, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
+from ..compiler.sources import InputFileError, display_name, read_file
+from ..exitcodes import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
 from .common import STDIN, expand_paths, fail, write_or_echo
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+FMT_EXIT_CODES = exit_codes_help(
+    (EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL),
+    {EXIT_SPEC_ERRORS: "a file has syntax errors (left alone), or with --check:\n     a file would be reformatted"},
+)
+DECOMPILE_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL), {EXIT_SPEC_ERRORS: "the body has errors; it is not decompiled"})
+
+
+@click.command(epilog=FMT_EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file would be reformatted.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file would be reformatted (each is named on stderr).")
 @click.option("--diff", is_flag=True, help="Change nothing; print a unified diff of what would change.")
 def fmt(paths, check, diff):
     """Give .maestro specs their one canonical layout, in place.
@@ -29,7 +35,8 @@ def fmt(paths, check, diff):
     Comments, blank lines between statements and every string's value are
     kept. A file with syntax errors is left alone and its errors shown.
     A directory means every .maestro file under it; - reads stdin and
-    writes the result to stdout.
+    writes the result to stdout. A file keeps its BOM, if it has one, and
+    its line ends (CRLF or LF, one kind throughout).
     """
     from ..compiler.fmt import format_text
 
@@ -37,32 +44,36 @@ def fmt(paths, check, diff):
     unreadable = False
     for path in expand_paths(paths):
         try:
-            source = sys.stdin.read() if path == STDIN else read_source(path)
+            file = read_file(path)
         except InputFileError as e:
             click.secho(f"error: {e}", fg="red", err=True)
             unreadable = True
             continue
-        result = format_text(source)
+        name = display_name(path)
+        result = format_text(file.text)
         if result.text is None:
-            click.echo(render("text", path, result.diagnostics, source), err=True)
-            click.echo(f"{path}: not formatted: fix the syntax errors first", err=True)
+            click.echo(render("text", name, result.diagnostics, file.text), err=True)
+            click.echo(f"{name}: not formatted: fix the syntax errors first", err=True)
             refused += 1
             continue
+        # The formatter reads and writes "\n"; the file keeps its BOM and
+        # its (majority) line ends, one kind throughout.
+        formatted = file.as_written(result.text)
         if path == STDIN and not (check or diff):
-            click.echo(result.text, nl=False)
+            click.echo(formatted, nl=False)
             continue
-        if not result.changed:
+        if formatted == file.original:
             unchanged += 1
             continue
         changed += 1
         if diff:
-            click.echo(_unified_diff(path, source, result.text), nl=False)
+            click.echo(_unified_diff(name, file.original, formatted), nl=False)
         if check or diff:
             if check:
-                click.echo(f"would reformat {path}", err=True)
+                click.echo(f"would reformat {name}", err=True)
             continue
         try:
-            _write_atomic(Path(path), result.text)
+            _write_atomic(Path(path), formatted)
         except OSError as e:
             raise fail(f"cannot write {path}: {e.strerror or e}") from None
         click.echo(f"reformatted {path}", err=True)
@@ -107,7 +118,7 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(epilog=DECOMPILE_EXIT_CODES)
 @click.argument("body", metavar="BODY.json")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the spec here instead of stdout.")
 def decompile(body, output):
@@ -122,11 +133,11 @@ def decompile(body, output):
     from ..compiler.jsonbody import check_json_text
 
     try:
-        text = sys.stdin.read() if body == STDIN else read_source(body)
+        text = read_file(body).text
     except InputFileError as e:
         raise fail(str(e)) from None
     checked = check_json_text(text)
-    name = "<stdin>" if body == STDIN else body
+    name = display_name(body)
     if checked.diagnostics:
         click.echo(render("text", name, checked.diagnostics, text), err=True)
     if count_errors(checked.diagnostics):
@@ -135,7 +146,7 @@ def decompile(body, output):
     write_or_echo(spec, output)
 
 
-@click.command()
+@click.command(epilog=exit_codes_help((EXIT_OK, EXIT_INTERNAL)))
 def schema():
     """Print the JSON Schema (draft 2020-12) of the request body.
 
@@ -150,7 +161,7 @@ def schema():
     click.echo(json.dumps(request_schema(), indent=2, ensure_ascii=False))
 
 
-@click.command()
+@click.command(epilog=exit_codes_help((EXIT_OK, EXIT_USAGE, EXIT_INTERNAL), {EXIT_USAGE: "the file exists already, or cannot be written"}))
 @click.argument("name", default="main", metavar="[NAME]")
 def init(name):
     """Write a commented starter spec, NAME.maestro (default main.maestro).

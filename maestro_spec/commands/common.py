@@ -9,10 +9,8 @@ import click
 
 from ..compiler.params import Vars, VarUsageError, load_vars
 from ..compiler.report import FORMATS, render
-from ..compiler.sources import Source
+from ..compiler.sources import STDIN, Source
 from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
-
-STDIN = "-"
 
 def fail(message: str, code: int = EXIT_USAGE) -> "click.exceptions.Exit":
     click.secho(f"error: {message}", fg="red", err=True)
@@ -44,12 +42,14 @@ def write_or_echo(text: str, output: str | None) -> None:
         raise fail(f"cannot write {output}: {e.strerror or e}") from None
 
 
-def report(source: Source, fmt: str, *, stdout_is_data: bool = False) -> None:
-    """Print diagnostics: text for people goes to stderr, json/github to stdout
-    for tools, unless stdout carries the command's own data (compile, run)."""
+def report(source: Source, fmt: str, *, stdout_is_data: bool = True) -> None:
+    """Print diagnostics. One rule for every command and format: they go to
+    stderr; stdout carries only a command's data (compile's body, run's
+    result, fmt -'s text), so `maestro check --output-format json x 2> d.jsonl`
+    is as parseable as compile's. (stdout_is_data: no longer read; accepted
+    until every caller drops it.)"""
     if source.compiled.diagnostics:
-        to_stderr = fmt == "text" or stdout_is_data
-        click.echo(render(fmt, source.path, source.compiled.diagnostics, source.text), err=to_stderr)
+        click.echo(render(fmt, source.path, source.compiled.diagnostics, source.text), err=True)
 
 
 def spec_exit_code(diagnostics) -> int:

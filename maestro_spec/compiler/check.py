@@ -48,6 +48,7 @@ def compile_text(
     require_values: bool = True,
     base_dir: str | Path | None = None,
     env: Mapping[str, str] | None = None,
+    require_env: bool | None = None,
 ) -> Compiled:
     """Parse, check and emit one spec.
 
@@ -56,6 +57,9 @@ def compile_text(
     leaving {{name}} as is. base_dir: where `output_type "file.json"` is
     read from (the spec's folder; default the working directory).
     env: where {{env.NAME}} is read from (default os.environ).
+    require_env: a {{env.NAME}} whose variable is not set is an error
+    (default: as require_values); compile writes header values <redacted>
+    unless asked, so it needs no credentials then.
     """
     vars = vars or Vars()
     parsed = parse(text)
@@ -64,7 +68,8 @@ def compile_text(
         return Compiled(None, diagnostics)
     spec = parsed.spec
     own = _repeated_statements(spec) + _repeated_fields(spec) + _tool_shapes(spec)
-    values, param_diags = _param_values(spec, vars, require_values, os.environ if env is None else env)
+    need_env = require_values if require_env is None else require_env
+    values, param_diags = _param_values(spec, vars, require_values, os.environ if env is None else env, need_env)
     schema_file, schema_diags = _schema_file(spec, base_dir)
     own += param_diags + schema_diags
     emitted = emit(spec, values, schema_file=schema_file)
@@ -269,7 +274,7 @@ def _strings(spec: ast.Spec):
     yield from (v for v in _values(spec) if isinstance(v, ast.Str))
 
 
-def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping[str, str]):
+def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping[str, str], require_env: bool):
     diagnostics: list[Diagnostic] = []
     params: dict[str, ast.Param] = {}
     for p in spec.of(ast.Param):
@@ -324,7 +329,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
                     )
                 elif variable in env:
                     values[ph.name] = env[variable]
-                elif require_values:
+                elif require_env:
                     diagnostics.append(
                         Diagnostic(
                             "E112",

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, span_at
 
 
 class VarUsageError(ValueError):
@@ -44,15 +44,19 @@ def _read_text(path: Path, what: str, out: Vars) -> str | None:
 def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, ...] | list[str] = ()) -> Vars:
     """--var-file values first, then --var (a --var overrides a file's value)."""
     out = Vars()
+    if var_files:  # its regexes compile on import: only when a file is given
+        from .jsontext import JsonSyntaxError, loads
     for name in var_files:
         path = Path(name)
         text = _read_text(path, "--var-file", out)
         if text is None:
             continue
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"))
+            data = loads(text)
+        except JsonSyntaxError as e:
+            at = span_at(text, e.pos)
+            hint = f"; {e.hint}" if e.hint else ""
+            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: invalid JSON at line {at.line} column {at.column}: {e.message}{hint}"))
             continue
         if not isinstance(data, dict):
             out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: expected a JSON object of names to values"))

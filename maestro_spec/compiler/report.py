@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .diagnostics import Diagnostic, format_path
 
@@ -15,34 +16,86 @@ def _where(path: str, d: Diagnostic) -> str:
     return f"{path}:{d.span.line}:{d.span.column}"
 
 
-def _excerpt(source: str | None, d: Diagnostic, indent: str = "  ") -> list[str]:
-    if source is None or d.span is None:
+# An excerpt shows at most this many characters of the line, around the
+# caret, so one finding on a 10 MB line prints a line, not 10 MB.
+EXCERPT_WIDTH = 120
+_EXCERPT_LEAD = 40  # characters kept before the caret when the line is cut
+_ELLIPSIS = "\u2026"
+# Control characters (a NUL, an ESC starting a terminal sequence) are shown,
+# never sent: one visible character each, so the caret stays aligned.
+_SHOWN = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_SHOWN[ord("\t")] = " "
+
+
+# A message quotes what the author wrote ('xxxx...'): a quoted value longer
+# than this shows its start and end around an ellipsis, so a 10 MB word
+# makes a short message; the span still says exactly where it is.
+_QUOTED_MAX = 60
+_QUOTED_RE = re.compile("'([^'\\n]{%d,})'" % (_QUOTED_MAX + 1))
+_MESSAGE_MAX = 1000
+
+
+def clip(message: str) -> str:
+    """A message or hint as printed: long quoted values shortened, control
+    characters shown as \ufffd, and at most _MESSAGE_MAX characters."""
+    if len(message) > 20 * _MESSAGE_MAX:  # bounds the regex's work below
+        message = message[: 10 * _MESSAGE_MAX] + _ELLIPSIS + message[-10 * _MESSAGE_MAX :]
+    if len(message) > _QUOTED_MAX:
+        message = _QUOTED_RE.sub(lambda m: f"'{m.group(1)[:44]}{_ELLIPSIS}{m.group(1)[-12:]}'", message)
+    if len(message) > _MESSAGE_MAX:
+        message = message[: _MESSAGE_MAX - 1] + _ELLIPSIS
+    return message.translate(_SHOWN)
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The part of a line to show for columns [start, end): (text, caret offset, caret width)."""
+    if len(text) <= EXCERPT_WIDTH:
+        left, right = 0, len(text)
+    else:
+        left = max(0, start - _EXCERPT_LEAD)
+        right = min(len(text), left + EXCERPT_WIDTH)
+        left = max(0, right - EXCERPT_WIDTH)
+    shown = text[left:right].translate(_SHOWN)
+    caret = start - left
+    width = max(1, min(end, right) - start)
+    if left > 0:
+        shown, caret = _ELLIPSIS + shown, caret + 1
+    if right < len(text):
+        shown += _ELLIPSIS
+    return shown, caret, width
+
+
+def _excerpt(lines: list[str], d: Diagnostic, indent: str = "  ") -> list[str]:
+    """The source line of a finding with a caret under its span; `lines` is
+    the source split once per render (spans count lines by "\n" only)."""
+    if d.span is None or not 1 <= d.span.line <= len(lines):
         return []
-    lines = source.splitlines() or [""]
-    if not 1 <= d.span.line <= len(lines):
-        return []
-    text = lines[d.span.line - 1].expandtabs(1)
+    text = lines[d.span.line - 1].removesuffix("\r")
     start = d.span.column - 1
     end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(text)
-    width = max(1, min(end, len(text)) - start)
+    shown, caret, width = _window(text, start, end)
     gutter = f"{d.span.line} | "
     return [
-        f"{indent}{gutter}{text}",
-        f"{indent}{' ' * (len(gutter) - 2)}| {' ' * start}^{'~' * (width - 1)}",
+        f"{indent}{gutter}{shown}",
+        f"{indent}{' ' * (len(gutter) - 2)}| {' ' * caret}^{'~' * (width - 1)}",
     ]
 
 
 def render_text(path: str, diagnostics: list[Diagnostic], source: str | None = None) -> str:
     out: list[str] = []
+    lines: list[str] | None = None
     for d in diagnostics:
         # A JSON body's findings name their JSON path; a spec's point at text.
         at = f"{format_path(d.path)}: " if d.path and path.endswith(".json") else ""
-        out.append(f"{_where(path, d)}: {d.severity}[{d.code}]: {at}{d.message}")
-        out += _excerpt(source, d)
+        out.append(f"{_where(path, d)}: {d.severity}[{d.code}]: {at}{clip(d.message)}")
+        if source is not None and d.span is not None:
+            if lines is None:
+                lines = source.split("\n")
+            out += _excerpt(lines, d)
         for r in d.related:
-            out.append(f"  note: {_where(path, r) if r.span else path}: {r.message}")
+            out.append(f"  note: {_where(path, r) if r.span else path}: {clip(r.message)}")
         if d.hint:
-            out.append(f"  hint: {d.hint}")
+            out.append(f"  hint: {clip(d.hint)}")
     return "\n".join(out)
 
 
@@ -55,12 +108,12 @@ def to_json(path: str, d: Diagnostic) -> dict:
         else {"start": {"line": s.line, "column": s.column}, "end": {"line": s.end_line, "column": s.end_column}},
         "severity": d.severity,
         "code": d.code,
-        "message": d.message,
-        "hint": d.hint,
+        "message": clip(d.message),
+        "hint": clip(d.hint) if d.hint else d.hint,
         "json_path": format_path(d.path) if d.path else None,
         "related": [
             {
-                "message": r.message,
+                "message": clip(r.message),
                 "range": None
                 if r.span is None
                 else {"start": {"line": r.span.line, "column": r.span.column}, "end": {"line": r.span.end_line, "column": r.span.end_column}},
@@ -88,7 +141,7 @@ def render_github(path: str, diagnostics: list[Diagnostic]) -> str:
         if d.span:
             props += [f"line={d.span.line}", f"col={d.span.column}", f"endLine={d.span.end_line}", f"endColumn={d.span.end_column}"]
         props.append(f"title={_gh_escape(d.code, True)}")
-        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        message = clip(d.message) + (f" (hint: {clip(d.hint)})" if d.hint else "")
         out.append(f"::{d.severity} {','.join(props)}::{_gh_escape(message)}")
     return "\n".join(out)
 

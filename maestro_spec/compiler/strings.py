@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import textwrap
 
@@ -53,17 +55,28 @@ def dedent_long(body: str) -> str:
     return textwrap.dedent("\n".join(lines))
 
 
+@functools.lru_cache(maxsize=2)
+def line_starts(text: str) -> tuple[int, ...]:
+    """Offsets where each line of text starts: computed once per text (the
+    cache hits on the same string object), so placing many offsets in one
+    long token costs a bisect each, not a scan from the token's start."""
+    starts = [0]
+    find = text.find
+    at = find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = find("\n", at + 1)
+    return tuple(starts)
+
+
 def offset_span(raw: str, start: Span, begin: int, end: int) -> Span:
     """The span of raw[begin:end], where raw is a token's text starting at `start`."""
-
-    def at(k: int) -> tuple[int, int]:
-        nl = raw.count("\n", 0, k)
-        if nl == 0:
-            return start.line, start.column + k
-        return start.line + nl, k - raw.rfind("\n", 0, k)
-
-    line, col = at(begin)
-    end_line, end_col = at(end)
+    starts = line_starts(raw)
+    # Line index (0: the token's first line) of each end, by bisection.
+    b = bisect.bisect_right(starts, begin) - 1
+    e = b if end < (starts[b + 1] if b + 1 < len(starts) else end + 1) else bisect.bisect_right(starts, end) - 1
+    line, col = (start.line, start.column + begin) if b == 0 else (start.line + b, begin - starts[b] + 1)
+    end_line, end_col = (start.line, start.column + end) if e == 0 else (start.line + e, end - starts[e] + 1)
     return Span(line, col, end_line, end_col, start.start_pos + begin, start.start_pos + end)
 
 

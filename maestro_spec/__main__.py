@@ -1,0 +1,5 @@
+"""`python -m maestro_spec`: the same as the `maestro` command."""
+
+from .cli import run
+
+run()

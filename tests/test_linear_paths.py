@@ -1,0 +1,97 @@
+"""Compiler paths stay linear in the size of the input and the number of
+findings: placing placeholders, rendering diagnostics, long lines."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from maestro_spec.compiler.diagnostics import Diagnostic, Span
+from maestro_spec.compiler.report import EXCERPT_WIDTH, render_text
+from maestro_spec.compiler.strings import offset_span
+
+
+def _naive_span(raw: str, start: Span, begin: int, end: int) -> Span:
+    def at(k):
+        nl = raw.count("\n", 0, k)
+        return (start.line, start.column + k) if nl == 0 else (start.line + nl, k - raw.rfind("\n", 0, k))
+
+    (line, col), (end_line, end_col) = at(begin), at(end)
+    return Span(line, col, end_line, end_col, start.start_pos + begin, start.start_pos + end)
+
+
+def test_offset_span_agrees_with_counting_newlines():
+    rng = random.Random(7)
+    raw = "".join(rng.choice("ab\n{") for _ in range(2000))
+    start = Span(3, 9, 3, 9, 40, 40)
+    for _ in range(500):
+        begin = rng.randrange(len(raw))
+        end = rng.randrange(begin, len(raw) + 1)
+        assert offset_span(raw, start, begin, end) == _naive_span(raw, start, begin, end)
+
+
+def test_offset_span_is_linear_over_a_token():
+    # A 1 MB string with a placeholder every 100 characters: recounting
+    # newlines from the token's start for each took seconds.
+    raw = ("x" * 40 + "\n" + "y" * 40 + " {{name}} \n") * 10_000
+    start = Span(1, 1, 1, 1, 0, 0)
+    offsets = range(0, len(raw) - 10, 100)
+    began = time.perf_counter()
+    for k in offsets:
+        offset_span(raw, start, k, k + 8)
+    assert time.perf_counter() - began < 0.5
+
+
+def _findings(n: int, source_lines: int) -> list[Diagnostic]:
+    return [Diagnostic("E240", "unknown budget 'hihg'", Span(1 + i % source_lines, 8, 1 + i % source_lines, 12), "did you mean 'high'?") for i in range(n)]
+
+
+def test_ten_thousand_diagnostics_render_in_well_under_a_second():
+    source = "budget hihg\n" * 10_000
+    diagnostics = _findings(10_000, 10_000)
+    began = time.perf_counter()
+    out = render_text("big.maestro", diagnostics, source)
+    assert time.perf_counter() - began < 0.5
+    assert out.count("\n  1 | budget hihg\n") == 1 and out.count("^~~~") == 10_000
+
+
+def test_a_finding_on_a_10_mb_line_shows_a_window_around_its_column():
+    line = "x" * 5_000_000 + " budget hihg " + "y" * 5_000_000
+    col = line.index("hihg") + 1
+    out = render_text("big.maestro", [Diagnostic("E240", "unknown budget 'hihg'", Span(1, col, 1, col + 4))], line + "\n")
+    assert len(out) < 1000
+    header, excerpt, caret = out.splitlines()
+    assert header == f"big.maestro:1:{col}: error[E240]: unknown budget 'hihg'"
+    assert excerpt.startswith("  1 | \u2026x") and excerpt.endswith("y\u2026")
+    assert len(excerpt) <= len("  1 | ") + EXCERPT_WIDTH + 2
+    at = caret.index("^")
+    assert excerpt[at : at + 4] == "hihg" and caret[at:] == "^~~~"
+
+
+def test_a_window_at_the_end_of_a_long_line_keeps_the_caret_on_its_text():
+    line = "z" * 100_000 + " extra"
+    col = line.index("extra") + 1
+    _, excerpt, caret = render_text("a.maestro", [Diagnostic("E001", "unknown keyword", Span(1, col, 1, col + 5))], line).splitlines()
+    at = caret.index("^")
+    assert excerpt.endswith(" extra") and excerpt[at : at + 5] == "extra" and caret[at:] == "^~~~~"
+
+
+def test_a_quoted_10_mb_value_is_shortened_in_the_message():
+    word = "w" * 10_000_000
+    out = render_text("a.maestro", [Diagnostic("E240", f"unknown budget '{word}': allowed are low, medium, high", Span(1, 8, 1, 8 + len(word)))], f"budget {word}")
+    assert len(out) < 1000 and out.splitlines()[0].endswith("\u2026wwwwwwwwwwww': allowed are low, medium, high")
+
+
+def test_control_characters_in_an_excerpt_are_shown_not_sent():
+    source = 'budget hi\x1b]52;c;aGk=\x07hg\x00\n'
+    out = render_text("a.maestro", [Diagnostic("E240", "unknown budget 'hi\x1bhg'", Span(1, 8, 1, 22))], source)
+    assert "\x1b" not in out and "\x00" not in out and "\x07" not in out
+    _, excerpt, caret = out.splitlines()
+    assert excerpt.index("hi") == caret.index("^")  # one shown character per control character
+
+
+def test_lines_are_split_on_newlines_only():
+    # A form feed is a line break to str.splitlines but not to spans.
+    source = "# a\x0cb\nbudget hihg\n"
+    out = render_text("a.maestro", [Diagnostic("E240", "unknown budget 'hihg'", Span(2, 8, 2, 12))], source)
+    assert "  2 | budget hihg" in out
