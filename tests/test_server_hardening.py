@@ -280,3 +280,19 @@ def test_maestro_serve_wires_the_header_timeout_and_call_tools_note():
         time.sleep(0.2)
         assert s.stop() == 0
     assert any("--call-tools: http tools on loopback endpoints are really called" in line for line in s.lines)
+
+
+def test_a_body_that_never_arrives_is_a_408(local, monkeypatch):
+    import maestro_spec.server.body as body
+
+    monkeypatch.setattr(body, "BODY_SECONDS", 0.3)
+    with socket.create_connection(("127.0.0.1", local.port)) as s:
+        s.sendall(b"POST /studio/v1/maestro/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        s.settimeout(3)
+        answer = b""
+        while b"arrive" not in answer:  # the head and the body may come in separate segments
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 0.3 s" in answer
