@@ -153,3 +153,21 @@ def test_a_structured_result_is_shown_as_indented_json():
 
     text = outcome_text(_outcome({"id": "r1", "status": "completed", "result": {"vendor": "ACME", "total": 12.5, "lines": [1, 2]}}))
     assert '{\n  "vendor": "ACME",\n  "total": 12.5,' in text
+
+
+def test_an_outcome_that_may_have_created_a_run_says_unknown_not_error():
+    from maestro_spec.runtime import errors as E
+    from maestro_spec.runtime.outcome import RunOutcome
+
+    assert RunOutcome(request={}, error=E.MaybeSubmitted("u", "HTTP 502", answered=True)).status == "unknown"
+    assert RunOutcome(request={}, error=E.RequestRejected(422, "bad")).status == "error"
+
+
+def test_a_hint_names_an_id_only_when_it_can_be_copied():
+    from maestro_spec.runtime import errors as E
+
+    assert E.attach_command("run-1") == "maestro runs attach run-1"
+    for hostile in ("run-\x1b[2J", "L" * 200_000, "a b", "\u202eevil"):
+        hint = E.PollTimeout(hostile, 3).hint
+        assert hostile not in hint and "record id" in hint
+    assert len(str(E.PollTimeout("L" * 200_000, 3))) < 200
