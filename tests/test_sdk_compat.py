@@ -105,7 +105,7 @@ def test_sdk_errors_map_from_our_status_codes(server, client):
     assert e.value.status_code == 422 and "E240" in str(e.value)
     # The SDK keeps the body as text; it is AI21's (FastAPI's) shape.
     (item,) = json.loads(e.value.details)["detail"]
-    assert item["loc"] == ["body", "budget"] and item["type"] == "value_error" and "hihg" in item["msg"]
+    assert item["loc"] == ["body", "budget"] and item["type"] == "literal_error" and "hihg" in item["msg"]
     assert item["code"] == "E240" and item["hint"] == "did you mean 'high'?"
     with pytest.raises(AI21APIError) as e:
         client.beta.maestro.runs.retrieve("no-such-run")

@@ -40,3 +40,10 @@ def test_compiled_example_runs_through_the_official_sdk(spec, sdk_client, in_rep
         assert run.requirements_result is None
     if "data_sources" in include:
         assert run.data_sources, "data sources were asked for and tools are on"
+        user_tools = [t for t in body.get("tools", []) if t["type"] in ("http", "mcp")]
+        calls = run.data_sources.get("tool_calls") or []
+        assert [c["tool_type"] for c in calls] == [t["type"] for t in user_tools]
+    if isinstance(body.get("output_type"), dict):
+        import jsonschema
+
+        jsonschema.validate(run.result, body["output_type"])

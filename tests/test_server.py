@@ -529,3 +529,12 @@ def test_simulated_scores_are_deterministic_and_follow_the_mandatory_rule():
 def test_simulated_duration_scales_with_budget():
     assert [simulate.duration({"input": "x", "budget": b}, 0.5) for b in ("low", "medium", "high")] == [0.5, 1.0, 2.0]
     assert simulate.duration({"input": "x"}, 0.5) == 0.5
+
+
+def test_422_types_are_pydantics_words_and_every_code_has_one():
+    from maestro_spec.compiler.diagnostics import CODES
+    from maestro_spec.server.detail import error_type
+
+    assert error_type("E201") == "missing" and error_type("E206") == "extra_forbidden" and error_type("E240") == "literal_error"
+    kinds = {"missing", "extra_forbidden", "type_error", "too_long", "literal_error", "value_error", "model_attributes_type"}
+    assert {error_type(code) for code in CODES} <= kinds

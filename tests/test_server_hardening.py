@@ -240,3 +240,59 @@ def test_sigterm_stops_gracefully_with_one_line_and_exit_0():
     assert answers and answers[0].status_code == 200, "the call in flight was answered"
     lines = s.stderr_text().strip().splitlines()
     assert lines == ["maestro serve: stopped (SIGTERM)"]
+
+
+def test_a_checker_bug_is_a_one_line_500_and_the_server_keeps_serving(local, monkeypatch):
+    import maestro_spec.server.app as app
+
+    def broken(body):
+        raise TypeError("unhashable type: 'list'")
+
+    monkeypatch.setattr(app, "check_request", broken)
+    with httpx.Client(base_url=local.base_url, trust_env=False) as c:
+        r = c.post(RUNS, json={"tools": [{"type": []}]})
+        assert r.status_code == 500 and "TypeError" in r.json()["detail"]
+        monkeypatch.undo()
+        assert c.post(RUNS, json=CHAT).status_code == 200
+
+
+ODD_TOOLS = [
+    {"type": []},
+    {"type": "http", "function": "junk", "endpoint": 5},
+    {"type": "http", "function": {"name": 1, "parameters": {"type": "object", "properties": []}}},
+    {"type": "mcp", "server_label": None, "allowed_tools": "all", "headers": []},
+    {"type": "web_search", "urls": "x"},
+]
+
+
+@pytest.mark.parametrize("tool", ODD_TOOLS)
+def test_odd_tool_items_never_crash_the_server(local, tool):
+    with httpx.Client(base_url=local.base_url, trust_env=False) as c:
+        r = c.post(RUNS, json={"input": "x", "tools": [tool], "include": ["data_sources"], "output_type": {"type": "object"}})
+        assert r.status_code in (200, 422), r.text
+
+
+def test_maestro_serve_wires_the_header_timeout_and_call_tools_note():
+    with ServeProcess("--header-timeout", "0.3", "--call-tools", quiet=False) as s:
+        with socket.create_connection(("127.0.0.1", int(s.root_url.rsplit(":", 1)[1]))) as idle:
+            assert _closed_within(idle, 3)
+        assert httpx.get(s.root_url + "/health", trust_env=False).status_code == 200
+        time.sleep(0.2)
+        assert s.stop() == 0
+    assert any("--call-tools: http tools on loopback endpoints are really called" in line for line in s.lines)
+
+
+def test_a_body_that_never_arrives_is_a_408(local, monkeypatch):
+    import maestro_spec.server.body as body
+
+    monkeypatch.setattr(body, "BODY_SECONDS", 0.3)
+    with socket.create_connection(("127.0.0.1", local.port)) as s:
+        s.sendall(b"POST /studio/v1/maestro/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        s.settimeout(3)
+        answer = b""
+        while b"arrive" not in answer:  # the head and the body may come in separate segments
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 0.3 s" in answer

@@ -9,6 +9,7 @@ items, system_prompt and output_type; they come alive once it accepts them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 import time
@@ -23,9 +24,12 @@ from maestro_spec.server import simulate
 from maestro_spec.server.calltools import MAX_RESPONSE_BYTES, call_http_tools, loopback_url
 from maestro_spec.server.config import ServerConfig
 from maestro_spec.server.embedded import LocalServer
-from maestro_spec.server.scrub import scrub, secrets_of
+from maestro_spec.server.scrub import REDACTED, scrub, secrets_of
 
 from .test_server import RUNS, poll
+
+# ai21 4.3.0 passes its JSON body to httpx as data=bytes, which httpx deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
 TOKEN = "Bearer tok-7f3c2a9e51"
 MCP_TOKEN = "ghp_0123456789abcdef"
@@ -136,9 +140,7 @@ def test_scrub_replaces_secrets_inside_values_without_breaking_them():
     echoed = {"headers": {"authorization": TOKEN}, "note": f"you sent {MCP_TOKEN}!", "n": 1, "list": [TOKEN]}
     out = scrub(echoed, secrets)
     assert TOKEN not in json.dumps(out) and MCP_TOKEN not in json.dumps(out)
-    assert out["note"] == "you sent <redacted>!" and out["n"] == 1
-    # short values only where they are the whole string: no mangled text
-    assert scrub({"a": "1", "b": "x1y"}, ("1",)) == {"a": "<redacted>", "b": "x1y"}
+    assert out["note"] == f"you sent {REDACTED}!" and out["n"] == 1
 
 
 # ---------------------------------------------------------------- --call-tools, against a real endpoint
@@ -264,7 +266,7 @@ def test_call_tools_end_to_end_scrubs_an_echoed_header(endpoint):
     with LocalServer(ServerConfig(run_seconds=0, call_tools=True)) as server, httpx.Client(base_url=server.base_url, trust_env=False) as c:
         run, _ = poll(c, c.post(RUNS, json=body).json()["id"])
     call = run["data_sources"]["tool_calls"][0]
-    assert call["status"] == "success" and call["response"] == {"authorization": "<redacted>"}
+    assert call["status"] == "success" and call["response"] == {"authorization": REDACTED}
     assert TOKEN not in json.dumps(run)
 
 
@@ -278,3 +280,97 @@ def test_the_official_sdk_completes_todays_body():
     jsonschema.validate(run.result, OUTPUT)
     calls = run.data_sources["tool_calls"]
     assert {c["tool_name"] for c in calls} & {"get_weather"} and calls[1]["server_label"] == "github"
+
+
+# ---------------------------------------------------------------- whatever the checker accepts, the simulation answers
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, (*path, i))
+
+
+_ALL_PATHS = [p for p in _paths(TODAY) if p]
+
+
+def _replace(body, path, new):
+    body = json.loads(json.dumps(body))
+    node = body
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = new
+    return body
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_ALL_PATHS), _JSON), min_size=1, max_size=3))
+def test_every_accepted_body_is_simulated_into_storable_json(mutations):
+    body = TODAY
+    for path, new in mutations:
+        try:
+            body = _replace(body, path, new)
+        except (KeyError, IndexError, TypeError):
+            continue
+    try:
+        rejected = _rejected(body)
+    except Exception:  # the checker's own bugs are its tests' business
+        return
+    if rejected:
+        return
+    answer = simulate.simulate(body)
+    text = json.dumps(dataclasses.asdict(answer), allow_nan=False, ensure_ascii=False)
+    text.encode("utf-8")
+    if isinstance(body.get("output_type"), dict):
+        try:
+            jsonschema.validators.validator_for(body["output_type"], default=jsonschema.Draft202012Validator).check_schema(body["output_type"])
+        except jsonschema.SchemaError:
+            return
+        jsonschema.validate(answer.result, body["output_type"])
+
+
+def test_header_values_stay_out_of_422_bodies_runs_and_the_log():
+    from .test_server import ServeProcess
+
+    bad = {**TODAY, "budget": "hihg", "models": ["my-byok-model"]}
+    good = {**TODAY, "models": ["my-byok-model"]}  # accepted with a warning, which is logged
+    with ServeProcess("--run-seconds", "0", quiet=False) as s:
+        r = s.client.post(RUNS, json=bad)
+        assert r.status_code == 422
+        created = s.client.post(RUNS, json=good)
+        assert created.status_code == 200, created.text
+        run, _ = poll(s.client, created.json()["id"])
+        assert s.stop() == 0
+    seen = r.text + json.dumps(run) + "".join(s.lines) + s.stderr_text()
+    assert "W231" in seen  # the warning was logged
+    assert TOKEN not in seen and MCP_TOKEN not in seen and "tok-7f3c2a" not in seen
+
+
+def test_the_log_never_carries_a_clients_terminal_escapes():
+    from .test_server import ServeProcess
+
+    with ServeProcess("--run-seconds", "0", quiet=False) as s:
+        assert s.client.post(RUNS, json={"input": "x", "models": ["evil\x1b]52;c;aGk=\x07\x1b[2J"]}).status_code == 200
+        assert s.stop() == 0
+    log = s.stderr_text()
+    assert "W231" in log and "\x1b" not in log and "\x07" not in log
+
+
+def test_printable_escapes_control_characters_only():
+    from maestro_spec.server.scrub import printable
+
+    assert printable("ok é ✓") == "ok é ✓"
+    assert printable("a\x1b[2Jb\x07\nc") == "a\\x1b[2Jb\\x07 c"

@@ -30,7 +30,7 @@ from .body import MAX_BODY_BYTES, BodyError, read_json
 from .config import ServerConfig
 from .detail import unprocessable
 from .faults import FaultMiddleware, FaultPlan
-from .scrub import scrub, scrub_text, secrets_of
+from .scrub import printable, scrub, scrub_text, secrets_of
 from .store import COMPLETED, FAILED, RunStore, StoredRun, StoreFull
 
 __all__ = ["MAX_BODY_BYTES", "RUNS_PATH", "create_app"]
@@ -71,8 +71,7 @@ class MaestroApi:
             except BodyError as e:
                 raise ApiError(e.status, e.detail) from None
             secrets = secrets_of(body)
-            self._validate(body, secrets)
-            answer = simulate.simulate(body, self.config.unmet_rate)
+            answer = self._judge_and_simulate(body, secrets)
             if self.config.call_tools and answer.data_sources is not None and answer.data_sources.get("tool_calls"):
                 from .calltools import call_http_tools
 
@@ -132,6 +131,16 @@ class MaestroApi:
             # Never echo what was sent: it may be someone's real key.
             raise ApiError(401, "invalid API key", challenge)
 
+    def _judge_and_simulate(self, body, secrets: tuple[str, ...]) -> simulate.Answer:
+        try:
+            self._validate(body, secrets)
+            return simulate.simulate(body, self.config.unmet_rate)
+        except ApiError:
+            raise
+        except Exception as e:  # a bug of ours, not the client's: say so in one line, keep serving
+            log.error("internal error judging or simulating a request: %s: %s", type(e).__name__, printable(scrub_text(str(e)[:200], secrets)))
+            raise ApiError(500, f"internal error in maestro serve while judging the body ({type(e).__name__}); please report it") from None
+
     def _validate(self, body, secrets: tuple[str, ...]) -> None:
         found = check_request(body)
         errors = [d for d in found if d.is_error]
@@ -139,8 +148,8 @@ class MaestroApi:
         if errors:
             raise ApiError(422, None, body=scrub(unprocessable(errors, warnings), secrets))
         for d in warnings:  # accepted anyway, as the cloud would
-            where = scrub_text(format_path(d.path) or "(body)", secrets)
-            log.info("accepted with warning %s at %s: %s", d.code, where, scrub_text(d.message, secrets))
+            where = printable(scrub_text(format_path(d.path) or "(body)", secrets))
+            log.info("accepted with warning %s at %s: %s", d.code, where, printable(scrub_text(d.message, secrets)))
 
     def _store(self, body: dict, answer: simulate.Answer) -> StoredRun:
         seconds = simulate.duration(body, self.config.run_seconds)

@@ -36,7 +36,8 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def read_json(request: Request, body_seconds: float = BODY_SECONDS):
+async def read_json(request: Request, body_seconds: float | None = None):
+    body_seconds = BODY_SECONDS if body_seconds is None else body_seconds
     content_type = request.headers.get("content-type")
     if content_type is None or not is_json(content_type):
         got = f"got {content_type!r}" if content_type else "none was sent"

@@ -19,10 +19,17 @@ from ..compiler.diagnostics import Diagnostic, format_path
 _TYPES = {
     "E200": "model_attributes_type",
     "E201": "missing",
+    "E226": "missing",
     "E203": "type_error",
     "E206": "extra_forbidden",
     "E210": "too_long",
     "E230": "too_long",
+    # a value outside a fixed set: pydantic's error for a Literal field
+    "E204": "literal_error",
+    "E220": "literal_error",
+    "E240": "literal_error",
+    "E241": "literal_error",
+    "E242": "literal_error",
 }
 
 

@@ -1,43 +1,27 @@
-"""Keep a request's credentials (tool header values) out of what the server says.
+"""Keep a request's credentials (tool header values) and a client's control
+characters out of what the server says.
 
-credentials.secret_values(body) knows which values are secrets; this takes
-them out of a value about to leave the server (a Run, a 422 body, a log line):
-a string equal to a secret, or containing one, gets REDACTED in its place. It
-works on values, before anything is serialized, so it never breaks the JSON
-around them. Secrets shorter than _MIN_INSIDE characters are only replaced
-where they are a whole string: searching for "1" inside text would mangle it,
-and a header value that short is no credential anyway.
+compiler/credentials.py knows which values of a request are secrets;
+runtime/sanitize.py, the project's one sanitizer, takes them out of a JSON
+value before it is serialized (a Run, a 422 body) and makes text safe for a
+terminal. This module only ties the two together for the server.
 """
 
 from __future__ import annotations
 
-from ..compiler.credentials import REDACTED, secret_values
+from ..compiler.credentials import secret_values
+from ..runtime.sanitize import REDACTED, one_line, scrub, scrub_text
 
-_MIN_INSIDE = 6
+__all__ = ["REDACTED", "printable", "scrub", "scrub_text", "secrets_of"]
+
+_LOG_CHARS = 500
 
 
 def secrets_of(body) -> tuple[str, ...]:
-    # Longest first, so a secret that contains another is replaced whole.
-    return tuple(sorted(set(secret_values(body)), key=len, reverse=True))
+    return tuple(set(secret_values(body)))
 
 
-def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
-    if text in secrets:
-        return REDACTED
-    for s in secrets:
-        if len(s) >= _MIN_INSIDE and s in text:
-            text = text.replace(s, REDACTED)
-    return text
-
-
-def scrub(value, secrets: tuple[str, ...]):
-    """A copy of value (JSON data) with every secret replaced; value if there are none."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        return scrub_text(value, secrets)
-    if isinstance(value, dict):
-        return {scrub_text(k, secrets) if isinstance(k, str) else k: scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, secrets) for v in value]
-    return value
+def printable(text: str) -> str:
+    """text for one line of the server's own log: control characters (a
+    client's ESC sequences) shown as escapes, folded to one line, cut."""
+    return one_line(text, _LOG_CHARS)
