@@ -65,6 +65,14 @@ def _set(obj: dict, path: tuple[str, ...], value) -> None:
     obj[path[-1]] = value
 
 
+# Statements whose one value is one request field; budget is written before
+# include, as the SDK orders its keys, so the loop follows include.
+_SIMPLE = {
+    ast.Language: "response_language",
+    ast.SystemPrompt: "system_prompt",
+}
+
+
 class _Emitter:
     def __init__(self, values: dict[str, str], schema_file: dict | None) -> None:
         self.values = values
@@ -207,15 +215,12 @@ class _Emitter:
             for i, n in enumerate(includes[0].values):
                 spans[("include", i)] = n.span
 
-        languages = spec.of(ast.Language)
-        if languages:
-            req["response_language"] = languages[0].value.value
-            spans[("response_language",)] = languages[0].value.span
-
-        prompts = spec.of(ast.SystemPrompt)
-        if prompts:
-            req["system_prompt"] = self.text(prompts[0].value)
-            spans[("system_prompt",)] = prompts[0].value.span
+        for kind, key in _SIMPLE.items():
+            found = spec.of(kind)
+            if found:
+                value = found[0].value  # a bare word (budget, language) or a string
+                req[key] = self.text(value) if isinstance(value, ast.Str) else value.value
+                spans[(key,)] = value.span
 
         outputs = spec.of(ast.OutputType)
         if outputs:
