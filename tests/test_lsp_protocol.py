@@ -524,6 +524,24 @@ def test_the_server_exits_when_the_editor_named_in_initialize_dies():
         c.stop()
 
 
+def test_the_log_never_holds_document_text():
+    """Even at --log-level info, where pygls logs what it sends (a formatting
+    edit holds the whole document, a literal header value with it)."""
+    c = Client("--log-level", "info")
+    uri = new_uri()
+    spec = 'input "x"\ntool mcp gh {\n  url "https://mcp.example.com/"\n  headers { Authorization "Bearer sk-LITERAL-123" }\n}\n'
+    try:
+        c.open(uri, spec)
+        assert c.formatting(uri) is not None
+        c.run(c.lc.shutdown_async(None))
+        c.lc.exit(None)
+        err = c.run(c.process.stderr.read()).decode()  # to EOF: the server has exited
+    finally:
+        c.stop()
+    assert "Sending data" in err  # the info log is there...
+    assert "sk-LITERAL-123" not in err and "Authorization" not in err  # ...without the text
+
+
 def test_bad_var_is_a_usage_error():
     out = subprocess.run([sys.executable, "-m", "maestro_spec.cli", "lsp", "--var", "novalue"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert out.returncode == 2 and "NAME=VALUE" in out.stderr and "Traceback" not in out.stderr
