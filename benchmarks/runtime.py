@@ -20,6 +20,11 @@
    is its own process; CPU is that process's user+sys (getrusage), start-up
    included.
 
+3. Client CPU per request (`--cpu-only` runs just this, in seconds): 500 GETs
+   of one run, one after another, by our MaestroClient.retrieve and by the
+   SDK's AsyncAI21Client runs.retrieve, each in its own child process;
+   CPU is time.process_time() around the loop only (no start-up).
+
 The server runs in a separate process (one per part), so its CPU is not
 counted against either client. Only 127.0.0.1 traffic. Takes about 5 minutes.
 """
@@ -256,16 +261,71 @@ def concurrency_part(n: int, seconds: float) -> None:
         print(f"   {name:<28} {wall:>6.2f} s {cpu:>8.2f} s {cpu / n * 1000:>6.1f} ms")
 
 
+# ------------------------------------------------------------------ part 3: CPU per request
+
+OURS_GETS_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from maestro_spec.runtime.client import MaestroClient
+    base_url, n = sys.argv[1], int(sys.argv[2])
+    async def main():
+        async with MaestroClient(base_url) as client:
+            run = await client.create({"input": "Say hello"})
+            await client.retrieve(run.id)  # connection made, caches warm
+            t0 = time.process_time()
+            for _ in range(n):
+                await client.retrieve(run.id)
+            print(time.process_time() - t0)
+    asyncio.run(main())
+    """
+)
+
+SDK_GETS_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from ai21 import AsyncAI21Client
+    base_url, n = sys.argv[1], int(sys.argv[2])
+    async def main():
+        client = AsyncAI21Client(api_key="bench-not-a-key", api_host=base_url)
+        run = await client.beta.maestro.runs.create(input="Say hello")
+        await client.beta.maestro.runs.retrieve(run.id)
+        t0 = time.process_time()
+        for _ in range(n):
+            await client.beta.maestro.runs.retrieve(run.id)
+        print(time.process_time() - t0)
+    asyncio.run(main())
+    """
+)
+
+
+def cpu_part(n: int = 500) -> None:
+    print(f"\n3. client CPU per GET ({n} GETs of one run, one after another; the loop only)")
+    servers = Servers([600.0])
+    try:
+        for name, script in (("MaestroClient.retrieve", OURS_GETS_SCRIPT), ("AsyncAI21Client runs.retrieve", SDK_GETS_SCRIPT)):
+            done = subprocess.run([sys.executable, "-c", script, servers.urls[0], str(n)], cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{name} failed: {done.stderr[-800:]}")
+            print(f"   {name:<32} {float(done.stdout) / n * 1000:6.2f} ms CPU per GET")
+    finally:
+        servers.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=3, help="runs per cell in part 1")
     parser.add_argument("--runs", type=int, default=200, help="concurrent runs in part 2")
     parser.add_argument("--quick", action="store_true", help="only 0.5 s and 2 s runs in part 1 (a smoke test)")
+    parser.add_argument("--cpu-only", action="store_true", help="only part 3, CPU per request")
     args = parser.parse_args()
+    if args.cpu_only:
+        cpu_part()
+        return
     lengths = [0.5, 2.0] if args.quick else [0.5, 2.0, 10.0, 30.0]
     latency_part(lengths, [0.0, 0.25, 0.5, 0.75], args.reps)
     for seconds in (2.0, 10.0):
         concurrency_part(args.runs, seconds)
+    cpu_part()
 
 
 if __name__ == "__main__":

@@ -98,6 +98,7 @@ MODES: dict[str, Expect] = {
     "id_long": Expect(LONG_ID, _x(3), "unknown"),
     "id_path": Expect(PATH_ID, _x(0), "completed"),
     "surrogate": Expect("run-surrogate", _x(0), "completed"),
+    "id_changes": Expect("run-changes", _x(0), "completed"),  # GETs answer with another id: still polled by ours
 }
 
 
@@ -327,6 +328,12 @@ class HostileServer:
             if call.path == f"{RUNS}/{ENCODED_PATH_ID}":
                 return _json(done)
             return _json({"detail": f"the id rewrote the path: {call.path}"}, 400)
+        if mode == "id_changes":
+            if post:
+                return pending
+            if not call.path.endswith("/run-changes"):
+                return _json({"detail": f"no run at {call.path}"}, 404)
+            return _json(_run("run-elsewhere", "in_progress" if n < 2 else "completed", result="the vendor is ACME"))
         return _json({"detail": "unhandled mode"}, 500)
 
 

@@ -63,11 +63,17 @@ def test_tool_calls_are_read():
 
 
 def test_scrub_replaces_values_never_json_structure():
-    data = {"polls": 1, "k1": "a 1 b", "1": [{"x": "11"}], "score": 1.0}
-    out = scrub(data, ["1", None, ""])
-    assert out == {"polls": 1, f"k{REDACTED}": f"a {REDACTED} b", REDACTED: [{"x": REDACTED + REDACTED}], "score": 1.0}
-    assert data["k1"] == "a 1 b"  # a copy
+    key = "12345678"
+    data = {"polls": 12345678, "k12345678": "a 12345678 b", key: [{"x": key * 2}], "score": 1.0}
+    out = scrub(data, [key, None, ""])
+    assert out == {"polls": 12345678, f"k{REDACTED}": f"a {REDACTED} b", REDACTED: [{"x": REDACTED + REDACTED}], "score": 1.0}
+    assert data["k12345678"] == "a 12345678 b"  # a copy
     json.loads(json.dumps(out))
+
+
+def test_a_secret_too_short_to_tell_from_words_is_not_scrubbed():
+    # AI21_API_KEY=1 must not turn every id, port and count into ***.
+    assert scrub({"error": "no run 1a at http://127.0.0.1"}, ["1", "x"]) == {"error": "no run 1a at http://127.0.0.1"}
 
 
 def test_scrub_takes_the_longest_secret_first_and_survives_any_depth():
@@ -153,3 +159,21 @@ def test_a_structured_result_is_shown_as_indented_json():
 
     text = outcome_text(_outcome({"id": "r1", "status": "completed", "result": {"vendor": "ACME", "total": 12.5, "lines": [1, 2]}}))
     assert '{\n  "vendor": "ACME",\n  "total": 12.5,' in text
+
+
+def test_an_outcome_that_may_have_created_a_run_says_unknown_not_error():
+    from maestro_spec.runtime import errors as E
+    from maestro_spec.runtime.outcome import RunOutcome
+
+    assert RunOutcome(request={}, error=E.MaybeSubmitted("u", "HTTP 502", answered=True)).status == "unknown"
+    assert RunOutcome(request={}, error=E.RequestRejected(422, "bad")).status == "error"
+
+
+def test_a_hint_names_an_id_only_when_it_can_be_copied():
+    from maestro_spec.runtime import errors as E
+
+    assert E.attach_command("run-1") == "maestro runs attach run-1"
+    for hostile in ("run-\x1b[2J", "L" * 200_000, "a b", "\u202eevil"):
+        hint = E.PollTimeout(hostile, 3).hint
+        assert hostile not in hint and "record id" in hint
+    assert len(str(E.PollTimeout("L" * 200_000, 3))) < 200

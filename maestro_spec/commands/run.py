@@ -450,8 +450,10 @@ def list_runs(limit, as_json):
     records = store.list(limit)
     _name_skipped(store)
     if as_json:
+        from ..runtime.sanitize import json_for_terminal
+
         for r in records:
-            click.echo(json.dumps(_summary(r), ensure_ascii=False))
+            click.echo(json_for_terminal(json.dumps(_summary(r), ensure_ascii=False)))
         return
     out = make_console()
     if not records:
@@ -501,7 +503,9 @@ def show_run(ident, as_json):
 
     record = _find(ident)
     if as_json:
-        click.echo(json.dumps(asdict(record), indent=2, ensure_ascii=False))
+        from ..runtime.sanitize import json_for_terminal
+
+        click.echo(json_for_terminal(json.dumps(asdict(record), indent=2, ensure_ascii=False)))
         return
     render.render_record(record, render.make_console(), render.make_console(stderr=True))
 

@@ -15,9 +15,11 @@ answer.MAX_RESPONSE_BYTES for its decompressed size.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import random
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,6 +39,20 @@ from .sanitize import one_line, scrub, scrub_text
 
 _DETAIL_CHARS = 300
 _DETAIL_SCAN = 65536  # bytes of an error body looked at for its explanation
+
+
+def _skip_sniffio_lookups() -> None:
+    """httpcore tries `import sniffio` several times per request (to tell trio
+    from asyncio). When it is not installed, each failed try searches sys.path
+    again: about 0.5 ms, most of a request's CPU on loopback. A None in
+    sys.modules makes the import fail at once (the documented "import halted"
+    marker), with the same result: httpcore assumes asyncio, which is what we
+    run. Only done when sniffio is truly absent."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None
+
+
+_skip_sniffio_lookups()
 
 
 @dataclass(frozen=True)
@@ -157,13 +173,14 @@ class MaestroClient:
 
     async def _attempt(self, method: str, url: str, body, deadline: float | None) -> tuple[httpx.Response, bytes]:
         """One call, its answer read whole: within the deadline (every byte of
-        it, however slowly it drips), within the call timeout, and within
+        it, however slowly it drips; a call begun in time may run
+        DEADLINE_GRACE past it), within the call timeout, and within
         MAX_RESPONSE_BYTES once decompressed."""
         budget = self._call_timeout
         if deadline is not None:
-            budget = min(budget, deadline - time.monotonic())
-            if budget <= 0:
+            if time.monotonic() > deadline:
                 raise E.DeadlineReached(method)
+            budget = min(budget, deadline + P.DEADLINE_GRACE - time.monotonic())
         try:
             async with asyncio.timeout(budget):
                 response = await self._http.send(self._http.build_request(method, url, json=body), stream=True)
@@ -177,7 +194,7 @@ class MaestroClient:
                 finally:
                     await response.aclose()
         except TimeoutError:
-            if deadline is not None and time.monotonic() >= deadline - 0.001:
+            if deadline is not None and time.monotonic() >= deadline:
                 raise E.DeadlineReached(method) from None
             # The whole call took too long (a drip, headers that never come):
             # as a read timeout, it may be retried for a GET, never for the POST.

@@ -16,9 +16,18 @@ and nothing sends the same request again blindly.
 from __future__ import annotations
 
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
-from .sanitize import scrub_text
+from .sanitize import one_line, scrub_text
 
 _CHECK_ACCOUNT = "not retried, so that no run is paid for twice; check your AI21 account before running again"
+
+
+def attach_command(run_id: str) -> str:
+    """`maestro runs attach ID`, as a hint may say it: the id itself when it can
+    be copied from a terminal, else a pointer to the record id (a server's id
+    may hold control characters or be endless; attach takes either id)."""
+    if len(run_id) <= 100 and run_id.isprintable() and not any(c.isspace() for c in run_id):
+        return f"maestro runs attach {run_id}"
+    return "maestro runs attach RECORD (the run's record id, from `maestro runs list`)"
 
 
 def redact(text: str, *secrets: str | None) -> str:
@@ -108,12 +117,9 @@ class UnreadableRun(RuntimeFailure):
     run_may_exist = True
 
     def __init__(self, run_id: str, url: str, problem: str) -> None:
-        from .sanitize import one_line
-
-        shown = one_line(run_id, 80)
         super().__init__(
             f"{url} answered with {problem}, not a run this client can follow",
-            hint=f"the run exists on the server; look again later with: maestro runs attach {shown}",
+            hint=f"the run exists on the server; look again later with: {attach_command(run_id)}",
         )
         self.run_id = run_id
 
@@ -176,7 +182,12 @@ class NoAPIHere(HTTPFailure):
 
 class RateLimited(HTTPFailure):
     def __init__(self, retries: int, retry_after: float | None) -> None:
-        wait = f"; it asked to wait {retry_after:g} s" if retry_after is not None else ""
+        if retry_after is None:
+            wait = ""
+        elif retry_after == float("inf"):
+            wait = "; it asked to wait for ever"
+        else:
+            wait = f"; it asked to wait {retry_after:g} s"
         super().__init__(429, f"rate limited by the server after {retries} retries{wait}", hint="run fewer at once (-j) or later")
 
 
@@ -198,8 +209,8 @@ class BadResponse(RuntimeFailure):
 class PollTimeout(RuntimeFailure):
     def __init__(self, run_id: str, seconds: float) -> None:
         super().__init__(
-            f"run {run_id} is still in progress after {seconds:g} s",
-            hint=f"it keeps going on the server; pick it up with: maestro runs attach {run_id}",
+            f"run {one_line(run_id, 100)} is still in progress after {seconds:g} s",
+            hint=f"it keeps going on the server; pick it up with: {attach_command(run_id)}",
         )
         self.run_id = run_id
 
@@ -209,8 +220,8 @@ class LostContact(RuntimeFailure):
 
     def __init__(self, run_id: str, cause: RuntimeFailure) -> None:
         super().__init__(
-            f"lost contact while polling run {run_id}: {cause}",
-            hint=f"the run may still finish; pick it up with: maestro runs attach {run_id}",
+            f"lost contact while polling run {one_line(run_id, 100)}: {cause}",
+            hint=f"the run may still finish; pick it up with: {attach_command(run_id)}",
         )
         self.run_id = run_id
         self.cause = cause
@@ -222,8 +233,8 @@ class Interrupted(RuntimeFailure):
     def __init__(self, run_id: str | None) -> None:
         if run_id:
             super().__init__(
-                f"interrupted; run {run_id} keeps going on the server",
-                hint=f"pick it up with: maestro runs attach {run_id}",
+                f"interrupted; run {one_line(run_id, 100)} keeps going on the server",
+                hint=f"pick it up with: {attach_command(run_id)}",
             )
         else:
             super().__init__("interrupted before the server answered; a run may or may not have been created")

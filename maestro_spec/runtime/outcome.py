@@ -82,9 +82,11 @@ class RunOutcome:
 
     @property
     def status(self) -> str:
+        """The run's status; without a Run, as the record says it: `unknown`
+        when a run may exist (submission() is MAYBE_CREATED), else `error`."""
         if self.run is not None:
             return self.run.status
-        return "error"
+        return "unknown" if submission(self) == P.MAYBE_CREATED else "error"
 
     @property
     def exit_code(self) -> int:

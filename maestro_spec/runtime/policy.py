@@ -69,7 +69,10 @@ POLL_GROWTH = 0.1  # from 10 s, wait a tenth of the run's age ...
 POLL_MAX_DELAY = 5.0  # ... but never more than this (reached at 50 s)
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_READ_TIMEOUT = 30.0  # also the most one call may take in all (a drip is cut off)
+# A call begun before the deadline may take this much past it (the final GET
+# at the deadline gets an answer); no call, wait or retry goes further.
+DEADLINE_GRACE = 1.0
 
 
 def should_retry_get(*, status: int | None = None, error: BaseException | None = None) -> bool:

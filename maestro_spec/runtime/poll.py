@@ -233,31 +233,34 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
     """
     outcome = tracker.outcome
     run = outcome.run
+    # The id the run was created (or recorded) with: an answer naming another
+    # run does not send the polling elsewhere.
+    run_id = outcome.run_id or run.id
     interval = tracker.settings.poll_interval
     last = time.monotonic()
     try:
         while not run.is_terminal:
             now = time.monotonic()
             if now >= deadline:
-                return tracker.finish(E.PollTimeout(run.id, tracker.settings.timeout))
+                return tracker.finish(E.PollTimeout(run_id, tracker.settings.timeout))
             due = min(last + poll_schedule(last - origin, interval), deadline)
             await asyncio.sleep(max(0.0, due - now))
             last = time.monotonic()
             try:
-                run = await client.retrieve(run.id, **tracker.calls(deadline))
+                run = await client.retrieve(run_id, **tracker.calls(deadline))
             except E.DeadlineReached:
-                return tracker.finish(E.PollTimeout(run.id, tracker.settings.timeout))
+                return tracker.finish(E.PollTimeout(run_id, tracker.settings.timeout))
             except _POLL_TERMINAL as e:
                 return tracker.finish(e)
             except E.RuntimeFailure as e:
-                return tracker.finish(E.LostContact(run.id, e))
+                return tracker.finish(E.LostContact(run_id, e))
             outcome.gets += 1
             if run.status != outcome.run.status and not run.is_terminal:  # the end is saved by finish()
                 tracker.save(status=run.status, response=run.model_dump(mode="json"))
             outcome.run = run
             tracker.emit(RUNNING, run.status)
     except asyncio.CancelledError:
-        tracker.finish(E.Interrupted(run.id))
+        tracker.finish(E.Interrupted(run_id))
         raise
     return tracker.finish(None, status=run.status, response=run.model_dump(mode="json"), finished_at=now_iso(), error=None)
 

@@ -290,7 +290,11 @@ def problems(outcome: RunOutcome) -> list[tuple[str, str | None]]:
 def print_line(err: Console, text: Text) -> None:
     """One message line. Piped, it is never folded: a log reader or grep sees
     it whole (ids, URLs and `maestro runs attach ID` included); on a terminal
-    rich wraps it at word boundaries."""
+    rich wraps it at word boundaries. A control character that reached the
+    line (a run id of a server's, say) is shown escaped, never sent."""
+    safe = for_terminal(text.plain)
+    if safe != text.plain:
+        text = Text(safe, style=text.style)
     err.print(text, soft_wrap=not err.is_terminal)
 
 

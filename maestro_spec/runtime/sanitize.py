@@ -64,9 +64,16 @@ def json_for_terminal(text: str) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", _SURROGATES.sub("\ufffd", text))
 
 
+# A secret shorter than this is not scrubbed from text: it cannot be told
+# from ordinary words (AI21_API_KEY=x would turn "Extract" into "E***tract",
+# a key "1" every id and port), and real keys and tokens are far longer.
+MIN_SECRET_CHARS = 8
+
+
 def _secrets(secrets) -> tuple[str, ...]:
     # Longest first, so that a secret containing another is replaced whole.
-    return tuple(sorted({s for s in secrets if isinstance(s, str) and s}, key=len, reverse=True))
+    found = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_CHARS}
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:

@@ -35,9 +35,10 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..compiler.credentials import redact_request, secret_values
+from ..compiler.credentials import REDACTED, redact_request, secret_values
 from ..compiler.limits import COMPLETED, TERMINAL_STATUSES
 from .errors import UsageFailure
+from .sanitize import scrub
 
 STORE_ENV = "MAESTRO_HOME"
 APP_NAME = "maestro-spec"
@@ -82,34 +83,6 @@ def cache_key(request: dict, target: str) -> str:
     Keyed on the redacted request, the only form a record holds: a run whose
     tool token changed since is still "the same request" for --cache."""
     return hashlib.sha256(f"{target}\n{canonical_hash(redact_request(request))}".encode()).hexdigest()
-
-
-# A secret shorter than this is not scrubbed from record text: it cannot be
-# told from ordinary words (AI21_API_KEY=x would turn "Extract" into
-# "E***tract"), and real keys and tokens are far longer.
-MIN_SECRET_CHARS = 8
-SCRUBBED = "***"
-
-
-def scrub(value, secrets):
-    """`value` (JSON data) with every secret replaced inside its strings and keys.
-
-    Values, not serialized text, so the result is still the same JSON shape."""
-    secrets = [s for s in secrets if s and len(s) >= MIN_SECRET_CHARS]
-    return _scrub(value, secrets) if secrets else value
-
-
-def _scrub(value, secrets):
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, SCRUBBED)
-        return value
-    if isinstance(value, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
 
 
 @dataclass
@@ -349,7 +322,9 @@ class RunStore:
             spec=spec,
             request_hash=canonical_hash(recorded),
         )
-        self._request_secrets[record.id] = secret_values(request)
+        # The header values themselves, to scrub from what the server answers
+        # (a request already redacted has none left).
+        self._request_secrets[record.id] = [v for v in secret_values(request) if v != REDACTED]
         self.save(record)
         return record
 
