@@ -314,6 +314,8 @@ def _fix(client, uri, text, rng, title_part):
         ('input "x"\ntool web_serch\n', R(1, 6, 1, 6), "'web_search'", 'input "x"\ntool web_search\n'),
         ('input "x"\ntool web_search { urlz ["a.com"] }\n', R(1, 19, 1, 19), "'urls'", 'input "x"\ntool web_search { urls ["a.com"] }\n'),
         ('input "x"\ntool web_search { urls "a.com" }\n', R(1, 20, 1, 20), "list", 'input "x"\ntool web_search { urls ["a.com"] }\n'),
+        ('input "x"\ntool file_search { retrieval_strategy segmnts }\n', R(1, 20, 1, 20), "'segments'", 'input "x"\ntool file_search { retrieval_strategy segments }\n'),
+        ('input "x"\ntool http f {\n    description "d"\n    url "http://api.example.com/f"\n}\n', R(3, 10, 3, 10), "https", 'input "x"\ntool http f {\n    description "d"\n    url "https://api.example.com/f"\n}\n'),
         ('input "x"\nlanguage French\n', R(1, 10, 1, 10), "'french'", 'input "x"\nlanguage french\n'),
         ('input {\n    usr "hi"\n}\n', R(1, 5, 1, 5), "'user'", 'input {\n    user "hi"\n}\n'),
         ('param a\nparam a\ninput "{{a}}"\n', R(1, 2, 1, 2), "Remove this repeated", 'param a\ninput "{{a}}"\n'),
@@ -337,6 +339,17 @@ def test_quick_fixes(client, text, rng, title, fixed):
     assert after == fixed
     remaining = client.change(uri, after)
     assert not set(codes(remaining)) & set(codes(before)) or len(remaining) < len(before)
+
+
+def test_an_old_shape_json_body_is_rewritten_in_todays(client):
+    uri = new_uri(".json")
+    old = '{"input": "x", "tools": [{"type": "web_search"}], "tool_resources": {"web_search": {"urls": ["a.com"]}}}'
+    d = client.open(uri, old, "json")
+    w225 = next(x for x in d if x.code == "W225")
+    (fix,) = [a for a in client.code_actions(uri, w225.range) if "today's shape" in a.title]
+    new = apply_edits(old, fix.edit.changes[uri])
+    assert json.loads(new) == {"input": "x", "tools": [{"type": "web_search", "urls": ["a.com"]}]}
+    assert client.change(uri, new) == []
 
 
 def test_a_fix_names_the_diagnostic_it_fixes(client):
@@ -509,6 +522,24 @@ def test_the_server_exits_when_the_editor_named_in_initialize_dies():
         if editor.poll() is None:
             editor.kill()
         c.stop()
+
+
+def test_the_log_never_holds_document_text():
+    """Even at --log-level info, where pygls logs what it sends (a formatting
+    edit holds the whole document, a literal header value with it)."""
+    c = Client("--log-level", "info")
+    uri = new_uri()
+    spec = 'input "x"\ntool mcp gh {\n  url "https://mcp.example.com/"\n  headers { Authorization "Bearer sk-LITERAL-123" }\n}\n'
+    try:
+        c.open(uri, spec)
+        assert c.formatting(uri) is not None
+        c.run(c.lc.shutdown_async(None))
+        c.lc.exit(None)
+        err = c.run(c.process.stderr.read()).decode()  # to EOF: the server has exited
+    finally:
+        c.stop()
+    assert "Sending data" in err  # the info log is there...
+    assert "sk-LITERAL-123" not in err and "Authorization" not in err  # ...without the text
 
 
 def test_bad_var_is_a_usage_error():

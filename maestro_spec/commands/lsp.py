@@ -26,6 +26,9 @@ def lsp(var_args, var_files, stdio, ppid, log_level):
     """
     get_vars(var_args, ())  # a malformed --var is a usage error before the editor connects
     logging.basicConfig(stream=sys.stderr, level=log_level.upper(), format="maestro lsp: %(levelname)s %(name)s: %(message)s")
-    from ..lsp.server import build_server
+    from ..lsp.server import NoDocumentText, build_server
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(NoDocumentText())
 
     build_server(var_args, var_files, ppid).start_io()

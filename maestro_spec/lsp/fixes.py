@@ -47,6 +47,9 @@ def _replace_word(a: Analysis, d: Diagnostic, wrong: str, right: str) -> tuple[i
     if here.startswith(wrong) and not _NAME_CHAR_RE.match(here, len(wrong)):
         # A tool field: the span is the whole `urlz [...]`, the key first.
         return start, start + len(wrong), right
+    if here.endswith(wrong) and len(here) > len(wrong) and here[-len(wrong) - 1].isspace():
+        # A tool setting: the span is the whole `retrieval_strategy segmnts`, the value last.
+        return end - len(wrong), end, right
     if here.startswith("{{") and here.endswith("}}") and here[2:-2].strip() == wrong:
         inner = here[2:-2]
         return start, end, "{{" + inner.replace(wrong, right) + "}}"
@@ -107,6 +110,16 @@ def fixes_for(a: Analysis, d: Diagnostic) -> list[lsp.CodeAction]:
     elif d.code == "E103" and hint.startswith("declare it: "):
         out.append(_action(a, hint[0].upper() + hint[1:], d, [_edit(a, 0, 0, hint.removeprefix("declare it: ") + "\n")]))
 
+    if d.code == "W229" and hint.startswith("use https://"):
+        at = source.find('"http://', start, end)
+        if at >= 0:
+            out.append(_action(a, "Use https://", d, [_edit(a, at + 1, at + 8, "https://")], preferred=True))
+    if a.json and d.code == "W225" and isinstance(a.compiled.request, dict):
+        today = _today(a.compiled.request)
+        if today is not None:
+            whole = [_edit(a, 0, len(source), today)]
+            out.append(_action(a, "Rewrite the body in today's shape (tool settings in their tools items)", d, whole, preferred=True))
+
     if not a.json and d.code in ("E101", "E106") and d.related:
         lo, hi = _line_bounds(source, start, end)
         if source[lo:start].strip() == "" and source[end:hi].strip() == "":
@@ -118,6 +131,16 @@ def fixes_for(a: Analysis, d: Diagnostic) -> list[lsp.CodeAction]:
             if source[lo : decl.span.start_pos].strip() == "" and source[decl.span.end_pos : hi].strip() == "":
                 out.append(_action(a, f"Remove the unused param '{decl.name.value}'", d, [_edit(a, lo, hi, "")]))
     return out
+
+
+def _today(body: dict) -> str | None:
+    """The body in today's shape, as `maestro decompile` reads it (same meaning)."""
+    from ..compiler.decompile import canonical
+
+    try:
+        return json.dumps(canonical(body), indent=2, ensure_ascii=False) + "\n"
+    except Exception:  # a body too broken to move: its errors come first
+        return None
 
 
 def code_actions(a: Analysis, start: int, end: int) -> list[lsp.CodeAction]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -51,6 +52,23 @@ class _AnswersAreNotErrors(logging.Filter):
 
 
 logging.getLogger("pygls.protocol.json_rpc").addFilter(_AnswersAreNotErrors())
+
+
+_SAFE_ARG = re.compile(r"[\w./$:-]{0,64}")
+
+
+class NoDocumentText(logging.Filter):
+    """pygls logs protocol messages at info and debug ("Sending data: ...",
+    a failed notification's params): they hold document text, which may hold
+    a tool's literal header value. Only ids, method names and numbers pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("pygls") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                a if isinstance(a, (int, float)) or (isinstance(a, str) and _SAFE_ARG.fullmatch(a)) else "<not logged>" for a in args
+            )
+        return True
 
 
 def pid_alive(pid: int) -> bool:
