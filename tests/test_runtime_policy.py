@@ -288,7 +288,7 @@ def test_settings_repr_hides_the_key():
 
 
 def test_redact_every_secret():
-    failure = E.HTTPFailure(400, "bad key sk-1 and sk-2", hint="sk-1 again").redacted("sk-1", "sk-2", None)
+    failure = E.HTTPFailure(400, "bad key sk-000001 and sk-000002", hint="sk-000001 again").redacted("sk-000001", "sk-000002", None)
     assert "sk-" not in str(failure) and "sk-" not in failure.hint
 
 
