@@ -178,7 +178,23 @@ _STRING = st.one_of(_short_string(), _long_string())
 
 @st.composite
 def _statement(draw) -> list[str]:
-    kind = draw(st.sampled_from(["input", "messages", "requirement", "tool", "model", "budget", "include", "language", "param"]))
+    kind = draw(st.sampled_from(["input", "messages", "requirement", "tool", "tool2", "model", "budget", "include", "language", "param", "system_prompt", "output_type"]))
+    if kind == "system_prompt":
+        return ["system_prompt", draw(_STRING)]
+    if kind == "output_type":
+        return ["output_type", *draw(_block())]
+    if kind == "tool2":  # today's tools: a label, values of every kind, parameter rows
+        head = ["tool", draw(st.sampled_from(L.TOOL_TYPES))]
+        if draw(st.booleans()):
+            head.append(draw(st.one_of(_NAMES, _short_string())))
+        rows = []
+        for key in draw(st.lists(st.sampled_from(["url", "headers", "rephrase_query", "max_neighbors", "labels_filter", "mode"]), max_size=3)):
+            rows += [key, *draw(_value())]
+        for _ in range(draw(st.integers(0, 2))):
+            rows += ["parameter", draw(st.one_of(_NAMES, _short_string())), draw(st.sampled_from(L.PARAMETER_TYPES)), draw(_short_string())]
+            if draw(st.booleans()):
+                rows.append("required")
+        return [*head, "{", *rows, "}"]
     if kind == "input":
         return ["input", draw(_STRING)]
     if kind == "messages":
@@ -205,6 +221,38 @@ def _statement(draw) -> list[str]:
         name = draw(st.sampled_from(["a", "b", "tone"]))
         return ["param", name, *(["=", draw(_STRING)] if draw(st.booleans()) else [])]
     return [kind, draw(_NAMES)]
+
+
+_SCALAR_TOKENS = st.one_of(_short_string(), st.sampled_from(["true", "false", "null", "0", "-1.5", "2e3", "OR", "add_neighbors"]))
+
+
+@st.composite
+def _value(draw, depth: int = 0) -> list[str]:
+    kind = draw(st.sampled_from(["scalar", "list", "block"] if depth < 2 else ["scalar"]))
+    if kind == "scalar":
+        return [draw(_SCALAR_TOKENS)]
+    if kind == "list":
+        items = [draw(_value(depth + 1)) for _ in range(draw(st.integers(0, 3)))]
+        listed = [t for item in items for t in (*item, ",")]
+        if listed and draw(st.booleans()):
+            listed.pop()
+        return ["[", *listed, "]"]
+    return draw(_block(depth + 1))
+
+
+@st.composite
+def _block(draw, depth: int = 0) -> list[str]:
+    """{ key value ... }, keys bare or quoted, with JSON's optional ':' and ','."""
+    tokens = ["{"]
+    keys = draw(st.lists(st.sampled_from(["type", "required", "a", "b-c", '"$ref"', '"x y"']), max_size=3, unique=True))
+    for k, key in enumerate(keys):
+        tokens.append(key)
+        if draw(st.booleans()):
+            tokens.append(":")
+        tokens += draw(_value(depth + 1))
+        if k < len(keys) - 1 and draw(st.booleans()):
+            tokens.append(",")
+    return [*tokens, "}"]
 
 
 @st.composite

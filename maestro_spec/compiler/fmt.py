@@ -126,9 +126,10 @@ def _gaps(source: str, tokens: list[Token]) -> list[_Gap]:
         gaps.append(gap)
         prev_end = tokens[i].end_pos if i < len(tokens) else start
     # A comment written before a comma is printed after it: the comma stays
-    # with its item and the comment with the line.
+    # with its item and the comment with the line. A block's colons are
+    # dropped, so a comment before one goes with the value that follows.
     for i, tok in enumerate(tokens):
-        if tok.type == "COMMA" and gaps[i].comments:
+        if tok.type in ("COMMA", "COLON") and gaps[i].comments:
             gaps[i + 1].comments[:0] = gaps[i].comments
             gaps[i].comments = []
     return gaps
@@ -396,7 +397,7 @@ class _Printer:
                     self.tok(comma, _none(inner), "")
                 self.tok(close, _space(indent))
                 return
-        width = max(len(self.key_text(k)) for k, _, _ in parts)
+        width = max((len(self.key_text(k)) for k, _, _ in parts), default=0)
         comma_after = {}
         for comma in commas:  # each comma belongs to the entry before it
             before = [e for e in entries if _tokens(e)[-1].end_pos <= comma.start_pos]
