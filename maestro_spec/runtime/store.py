@@ -222,15 +222,32 @@ def _validated(data) -> RunRecord:
             raise BadRecord(f"{name!r} is {len(value)} characters long (at most {longest})")
         values[name] = value
     for name in ("request", "response"):
-        if _too_deep(values.get(name)):
+        if isinstance(values.get(name), (dict, list)) and _too_deep(values[name]):
             raise BadRecord(f"{name!r} is nested more than {MAX_DEPTH} levels deep")
     try:
         datetime.fromisoformat(values["created_at"].replace("Z", "+00:00"))
     except ValueError:
         raise BadRecord(f"'created_at' is not a time: {values['created_at'][:40]!r}") from None
     record = RunRecord(**values)
+    if record.response is not None and not _listable(record.response):
+        record.response = None  # see usable_response()
+    return record
+
+
+def _listable(response: dict) -> bool:
+    """The part of a response `runs list` reads (the score) has its shape; the
+    whole Run is checked only for the one record shown (usable_response)."""
+    rr = response.get("requirements_result")
+    if rr is None:
+        return True
+    score = rr.get("score") if isinstance(rr, dict) else "no"
+    return score is None or (isinstance(score, (int, float)) and not isinstance(score, bool))
+
+
+def usable_response(record: RunRecord) -> RunRecord:
+    """The record, its response dropped unless it is a Run object: the run
+    (its id is what matters) is kept; a response that cannot be shown is not."""
     if record.response is not None and not _is_run(record.response):
-        # Keep the run (its id is what matters); a response we cannot show is dropped.
         record.response = None
     return record
 
@@ -241,15 +258,18 @@ MAX_DEPTH = 64
 
 
 def _too_deep(value) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = list(node.values())
-        if isinstance(node, list):
-            if depth > MAX_DEPTH:
-                return True
-            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    """Whether lists and objects nest deeper than MAX_DEPTH (level by level, no recursion)."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return True
+        deeper = []
+        for node in level:
+            for child in node.values() if isinstance(node, dict) else node:
+                if isinstance(child, (dict, list)):
+                    deeper.append(child)
+        level = deeper
     return False
 
 
@@ -421,7 +441,7 @@ class RunStore:
         if "/" not in ident and "\\" not in ident:
             exact = self._read(self.runs_dir / f"{ident}.json")
             if exact is not None:
-                return exact
+                return usable_response(exact)
         # One pass over the records: a whole run id wins over prefixes.
         whole, prefixed = [], []
         for r in self.list():
@@ -431,7 +451,7 @@ class RunStore:
                 prefixed.append(r)
         matches = whole or prefixed
         if len(matches) == 1:
-            return matches[0]
+            return usable_response(matches[0])
         return matches or None
 
     def stale(self, *, older_than: float, local_only: bool = True) -> list[RunRecord]:
@@ -452,6 +472,8 @@ class RunStore:
         except OSError:
             return None
         record = self._read(self.runs_dir / f"{record_id}.json")
+        if record is not None:
+            usable_response(record)
         if record is None or record.status != COMPLETED or record.response is None:
             return None
         if record.target != target or record.request_hash != canonical_hash(redact_request(request)):
