@@ -133,7 +133,9 @@ def test_the_reader_says_why_a_record_is_refused(home):
 
 def test_a_response_that_is_not_a_run_keeps_the_record_and_its_run_id(home):
     record = good_record(home, response={"id": "run-good", "status": "queued"}, status="unknown")
-    [found] = RunStore(home).list()
+    [listed] = RunStore(home).list()
+    assert (listed.id, listed.run_id) == (record.id, "run-good")
+    found = RunStore(home).find("run-good")
     assert (found.id, found.run_id, found.response) == (record.id, "run-good", None)
     assert invoke(["runs", "show", "run-good"]).exit_code == 0
 
