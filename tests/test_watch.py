@@ -445,7 +445,8 @@ def test_terminal_view_redraws_in_place_and_drops_a_stale_result(tmp_path, setti
     assert "---" not in text  # no log separators
 
 
-def test_cli_ctrl_c_prints_a_summary_and_exits_0(tmp_path):
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 0), (signal.SIGTERM, 143)])
+def test_cli_ctrl_c_or_sigterm_prints_a_summary(tmp_path, sig, code):
     spec = tmp_path / "spec.maestro"
     spec.write_text(SPEC)
     proc = subprocess.Popen(
@@ -463,12 +464,12 @@ def test_cli_ctrl_c_prints_a_summary_and_exits_0(tmp_path):
             if line.startswith("watching ") or not line:
                 break
         assert lines[-1].startswith("watching "), "".join(lines)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         rest, _ = proc.communicate(timeout=WAIT)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, rest
+    assert proc.returncode == code, rest
     assert rest.strip().splitlines()[-1] == "watch stopped: 0 rebuilds"
     assert "Traceback" not in rest
 
