@@ -291,3 +291,10 @@ def test_runs_show_piped_has_no_trailing_blanks(home):
     assert shown.exit_code == 0
     lines = (shown.stdout + shown.stderr).splitlines()
     assert lines and [line for line in lines if line != line.rstrip()] == []
+
+
+def test_escapes_read_from_a_record_are_shown_not_obeyed(home):
+    good_record(home, run_id="\x1b]52;c;SGk=\x07run-esc", status="in_progress", response=None)
+    attached = invoke(["runs", "attach", "\x1b]52"])
+    assert attached.exit_code == 2
+    assert "\x1b" not in attached.stderr and "\\x1b]52;c;SGk=\\x07run-esc" in attached.stderr

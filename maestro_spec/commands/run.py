@@ -422,7 +422,8 @@ def _open_store():
 
 
 def _printable(text: str) -> str:
-    """A file name as it can be shown: control characters escaped."""
+    """Text read from a record file (an id, a status, a file name) as it can be
+    shown on a terminal: control characters escaped, never obeyed."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
@@ -534,7 +535,9 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
     record = _find(ident)
     out, err = render.make_console(), render.make_console(stderr=True)
     if not record.run_id:
-        raise fail(f"record {record.id} has no run id: the server never confirmed the run (status {record.status})")
+        raise fail(
+            f"record {_printable(record.id)} has no run id: the server never confirmed the run (status {_printable(record.status)})"
+        )
     if record.status in L.TERMINAL_STATUSES and record.response:
         outcome = RunOutcome(
             request=record.request,
@@ -546,11 +549,11 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
             local=record.is_local,
             min_score=min_score,
         )
-        err.print(f"run {record.run_id} had already ended; shown from the record", style="dim", markup=False)
+        err.print(f"run {_printable(record.run_id)} had already ended; shown from the record", style="dim", markup=False)
     else:
         if record.is_local and not base_url:
             raise fail(
-                f"run {record.run_id} was on the built-in local server of an earlier `--local` command, which has stopped; "
+                f"run {_printable(record.run_id)} was on the built-in local server of an earlier `--local` command, which has stopped; "
                 "run the spec again (`maestro runs prune` removes such records)"
             )
         try:
@@ -625,7 +628,7 @@ def prune_runs(older_than, cloud, dry_run):
             except StoreError as e:
                 raise fail(str(e)) from None
         where = "local" if record.is_local else record.target
-        click.echo(f"{verb} {record.id}  {record.status}  {where}  {_printable(record.spec or '-')}")
+        click.echo(" ".join(_printable(x) for x in (verb, record.id, "", record.status, "", where, "", record.spec or "-")))
     scope = "unfinished runs" if cloud else "unfinished --local runs"
     click.echo(f"{verb} {len(stale)} record{'' if len(stale) == 1 else 's'} of {scope} older than {older_than}", err=True)
 
