@@ -217,3 +217,41 @@ def test_ctrl_c_right_after_the_result_is_printed_changes_nothing(tmp_path, home
             proc.kill()
         assert "Aborted!" not in err and "Traceback" not in err, err
         assert proc.returncode == 0, err
+
+
+class _RunEchoHandler(BaseHTTPRequestHandler):
+    """A server that creates the run at once, and puts the caller's Authorization in its result."""
+
+    def _answer(self):
+        if self.command == "POST":
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        auth = self.headers.get("Authorization", "")
+        body = json.dumps({"id": "run-echo", "status": "completed", "result": f"you sent {auth}"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+def test_json_output_and_its_file_never_hold_an_echoed_key(tmp_path, home):
+    key = "sk-maestro-echo-" + secrets.token_hex(12)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RunEchoHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        spec = write_spec(tmp_path, "a.maestro")
+        out = tmp_path / "run.json"
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/studio/v1"
+        result = invoke(["run", spec, "--base-url", base, "--json", "-o", str(out), *FAST], {"AI21_API_KEY": key})
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["result"] == "you sent Bearer ***"
+    for text in (result.stdout, result.stderr, out.read_text(), *(p.read_text() for p in home.rglob("*.json"))):
+        assert key not in text

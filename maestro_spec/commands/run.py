@@ -277,7 +277,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
     for o in outcomes:
         if o.cached_from:
             render.print_line(err, Text(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)"))
-    payload = _json_payload(outcomes, single)
+    payload = _json_payload(outcomes, single, key=settings.api_key)
     if output is not None:
         try:
             Path(output).write_text(payload, encoding="utf-8")
@@ -335,10 +335,15 @@ def _batch_progress(err, total):
     return progress, on_done
 
 
-def _json_payload(outcomes, single: bool) -> str:
+def _json_payload(outcomes, single: bool, *, key: str | None = None) -> str:
     """What --json prints and -o writes (docs/runtime.md, Options): one run's Run
     object; for several, or for one that never got a Run object (the server
-    was unreachable, refused the request), a summary per spec with the error."""
+    was unreachable, refused the request), a summary per spec with the error.
+
+    Scrubbed, as values, of the key and of the tool header values of each
+    run's request, should a server have echoed them."""
+    from ..compiler.credentials import secret_values
+    from ..runtime.store import scrub
 
     def run_json(o):
         return o.run.model_dump(mode="json", exclude_unset=True) if o.run is not None else None
@@ -353,10 +358,14 @@ def _json_payload(outcomes, single: bool) -> str:
             "run": run_json(o),
         }
 
+    def scrubbed(o, data):
+        return scrub(data, (key, *secret_values(o.request)))
+
     if single:
-        data = run_json(outcomes[0]) if outcomes[0].run is not None else summary(outcomes[0])
+        o = outcomes[0]
+        data = scrubbed(o, run_json(o) if o.run is not None else summary(o))
     else:
-        data = [summary(o) for o in outcomes]
+        data = [scrubbed(o, summary(o)) for o in outcomes]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -533,6 +542,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
     from .signals import Terminated, hold_interrupts, run_async
 
     record = _find(ident)
+    key = None  # only needed, and read, when the run is followed again
     out, err = render.make_console(), render.make_console(stderr=True)
     if not record.run_id:
         raise fail(
@@ -586,7 +596,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
             except E.RuntimeFailure as e:
                 outcome.warnings.append(str(e))
     if as_json:
-        click.echo(_json_payload([outcome], True), nl=False)
+        click.echo(_json_payload([outcome], True, key=key), nl=False)
     else:
         render.render_outcome(outcome, out)
     render.print_problems(outcome, err)
