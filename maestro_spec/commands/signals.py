@@ -3,7 +3,7 @@
 SIGTERM (what Docker, systemd and `kill` send) is taken like Ctrl-C: polling
 is cancelled, the runtime writes the record as far as it is known (the run id
 kept, the error saying it was interrupted), then the command says so in one
-line and exits 143 (128 + 15, the shell's convention). Once a run's result is
+line and exits 143 (exitcodes.EXIT_TERMINATED: 128 + 15, the shell's convention). Once a run's result is
 known and recorded, a Ctrl-C no longer interrupts the command: the result is
 printed whole and the exit code is the run's, never click's `Aborted!` and 1.
 """
@@ -15,9 +15,7 @@ import contextlib
 import signal
 import threading
 
-from ..exitcodes import EXIT_TERMINATED
-
-__all__ = ["EXIT_TERMINATED", "Terminated", "hold_interrupts", "run_async", "sigterm_raises"]
+__all__ = ["Terminated", "hold_interrupts", "run_async", "sigterm_raises"]
 
 
 class Terminated(Exception):
