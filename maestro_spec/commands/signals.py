@@ -3,9 +3,11 @@
 SIGTERM (what Docker, systemd and `kill` send) is taken like Ctrl-C: polling
 is cancelled, the runtime writes the record as far as it is known (the run id
 kept, the error saying it was interrupted), then the command says so in one
-line and exits 143 (exitcodes.EXIT_TERMINATED: 128 + 15, the shell's convention). Once a run's result is
-known and recorded, a Ctrl-C no longer interrupts the command: the result is
-printed whole and the exit code is the run's, never click's `Aborted!` and 1.
+line and exits 143 (EXIT_TERMINATED: 128 + 15, the shell's convention).
+
+Once a run's result is known and recorded, a Ctrl-C no longer interrupts the
+command: the result is printed whole and the exit code is the run's, never
+click's `Aborted!` and 1.
 """
 
 from __future__ import annotations
