@@ -4,6 +4,9 @@ redaction before serialization, `runs prune`, and `runs attach`'s duration."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -114,6 +117,24 @@ def test_damaged_records_are_skipped_and_named_once_never_exit_70(home):
         assert shown.exit_code == 2 and "no recorded run matches" in shown.stderr, shown.stderr
         assert invoke(["runs", "attach", path.stem]).exit_code == 2
     assert good.id in {r.id for r in RunStore(home).list()}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_a_directory_among_the_records_is_skipped_not_waited_on(home):
+    good_record(home)
+    os.mkfifo(home / "runs" / "20250101-000000.000-fifo.json")
+    (home / "runs" / "20250101-000000.001-dir.json").mkdir()
+    # a process with a time limit: before the fix, reading the FIFO blocked for good
+    listed = subprocess.run(
+        [sys.executable, "-m", "maestro_spec.cli", "runs", "list"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**os.environ, "MAESTRO_HOME": str(home)},
+    )
+    assert listed.returncode == 0 and "run-good" in listed.stdout
+    assert "20250101-000000.000-fifo.json" in listed.stderr and "is not a regular file" in listed.stderr
+    assert "20250101-000000.001-dir.json" in listed.stderr
 
 
 def test_the_reader_says_why_a_record_is_refused(home):

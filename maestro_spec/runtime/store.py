@@ -29,6 +29,7 @@ import json
 import math
 import os
 import secrets as _secrets
+import stat
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -301,10 +302,14 @@ def _json_kind(value) -> str:
 
 def read_record(path: Path) -> RunRecord:
     """The record in this file, or BadRecord (OSError if it cannot be opened)."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_RECORD_BYTES:
-            raise BadRecord(f"is {size / 2**20:.0f} MiB, larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
+    # Non-blocking, then checked: a FIFO or a device in the directory is refused, never waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise BadRecord("is not a regular file")
+        if st.st_size > MAX_RECORD_BYTES:
+            raise BadRecord(f"is {st.st_size / 2**20:.0f} MiB, larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
         data = f.read(MAX_RECORD_BYTES + 1)
     if len(data) > MAX_RECORD_BYTES:
         raise BadRecord(f"is larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
