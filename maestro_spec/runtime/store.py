@@ -413,7 +413,7 @@ class RunStore:
         try:
             (self.runs_dir / f"{record.id}.json").unlink(missing_ok=True)
             pointer = self.cache_dir / cache_key(record.request, record.target)
-            if pointer.is_file() and pointer.read_text(encoding="utf-8").strip() == record.id:
+            if pointer.is_file() and pointer.stat().st_size <= _SHORT and pointer.read_text(encoding="utf-8", errors="replace").strip() == record.id:
                 pointer.unlink(missing_ok=True)
         except OSError as e:
             raise StoreError(self.runs_dir, e.strerror or str(e)) from e
@@ -473,8 +473,10 @@ class RunStore:
         """The last completed run of exactly this request (redacted) at this target."""
         pointer = self.cache_dir / cache_key(request, target)
         try:
+            if not pointer.is_file() or pointer.stat().st_size > _SHORT:  # never wait on a FIFO put there
+                return None
             record_id = pointer.read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
         record = self._read(self.runs_dir / f"{record_id}.json")
         if record is not None:
