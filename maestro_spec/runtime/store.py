@@ -478,6 +478,8 @@ class RunStore:
             record_id = pointer.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError):
             return None
+        if not record_id or "/" in record_id or "\\" in record_id:
+            return None  # a pointer names a record in runs/, nothing else
         record = self._read(self.runs_dir / f"{record_id}.json")
         if record is not None:
             usable_response(record)
