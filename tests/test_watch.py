@@ -612,11 +612,23 @@ def test_a_spec_replaced_by_a_fifo_or_a_link_to_dev_zero_is_reported_not_read(tm
         w.wait_for(r"ok: no problems", after=at)
 
 
-@pytest.mark.parametrize("given, said", [(".", ".: is a directory, not a spec"), ("spec.maestr", "spec.maestr: no such file")])
-def test_cli_refuses_a_directory_or_a_misspelled_path_at_once(tmp_path, given, said):
+@pytest.mark.parametrize(
+    "given, said",
+    [
+        (["."], ".: is a directory, not a spec"),
+        (["spec.maestr"], "spec.maestr: no such file"),
+        (["spec.maestro", "--var-file", "fifo.json"], "fifo.json: is a named pipe (FIFO), not a file"),
+        (["spec.maestro", "--var", "doc=@fifo.json"], "fifo.json: is a named pipe (FIFO), not a file"),
+    ],
+)
+def test_cli_refuses_a_directory_a_misspelled_path_or_a_fifo_at_once(tmp_path, given, said):
     (tmp_path / "spec.maestro").write_text(SPEC)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.json")
+    elif "fifo" in said:
+        pytest.skip("needs FIFOs")
     done = subprocess.run(
-        [sys.executable, "-m", "maestro_spec.cli", "watch", given], capture_output=True, text=True, cwd=tmp_path, timeout=WAIT
+        [sys.executable, "-m", "maestro_spec.cli", "watch", *given], capture_output=True, text=True, cwd=tmp_path, timeout=WAIT
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"error: {said}"

@@ -85,7 +85,8 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
         raise fail(f"{path}: no such directory {directory}")
     if not os.path.lexists(path):
         raise fail(f"{path}: no such file")
-    problem = input_problem(path)
+    value_files = [*var_files, *(arg.partition("=")[2][1:] for arg in var_args if arg.partition("=")[2].startswith("@"))]
+    problem = next(filter(None, map(input_problem, [path, *value_files])), None)
     if problem:
         raise fail(problem)
     get_vars(var_args, var_files)  # a malformed --var is a usage error now, not on every save
