@@ -667,3 +667,35 @@ def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
     for secret in (token_old, token_new, weather_key, "ghp-", "wk-5f"):
         assert secret not in everything
     assert new["tools"][1]["headers"]["Authorization"] == token_new  # the request itself is untouched
+
+
+@pytest.mark.parametrize(
+    "error, record_status, run_id, expected",
+    [
+        ("unreachable", "error", None, True),
+        ("rejected", "error", None, True),
+        ("rate-limited", "error", None, True),
+        ("502", "error", None, False),
+        ("no-answer", "unknown", None, False),
+        ("not-a-run", "error", None, False),
+        ("unreachable", "unknown", None, False),  # the record says a run may exist: it wins
+        ("rejected", "error", "run-1", False),  # a run id was handed out
+    ],
+)
+def test_only_a_post_that_certainly_created_no_run_may_be_sent_again(error, record_status, run_id, expected):
+    from maestro_spec.runtime import errors as E
+    from maestro_spec.runtime.outcome import RunOutcome
+    from maestro_spec.runtime.store import RunRecord
+    from maestro_spec.runtime.watchrun import created_no_run
+
+    failures = {
+        "unreachable": E.Unreachable("u", "connection refused"),
+        "rejected": E.RequestRejected(422, "bad"),
+        "rate-limited": E.RateLimited(3, None),
+        "502": E.ServerError(502, 0, "<html>"),
+        "no-answer": E.MaybeSubmitted("u", "reset"),
+        "not-a-run": E.BadResponse("u", "HTTP 200 and no JSON"),
+    }
+    record = RunRecord(id="r", request={}, target="t", base_url="u", status=record_status, run_id=run_id)
+    outcome = RunOutcome(request={}, error=failures[error], record=record)
+    assert created_no_run(outcome) is expected
