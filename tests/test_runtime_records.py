@@ -180,7 +180,7 @@ def test_a_huge_record_does_not_slow_runs_list(home):
 # ------------------------------------------------------------------ secrets, redacted as values
 
 
-@pytest.mark.parametrize("key", ["1", "x"])
+@pytest.mark.parametrize("key", ["1", "x", "e"])
 def test_a_short_key_leaves_records_valid_and_the_cache_working(tmp_path, home, key):
     spec = write_spec(tmp_path, "a.maestro")
     with server(run_seconds=0.05) as s:
@@ -188,12 +188,25 @@ def test_a_short_key_leaves_records_valid_and_the_cache_working(tmp_path, home, 
         assert first.exit_code == 0, first.stderr
         [record] = records(home)  # every file is still JSON
         assert record["request"]["input"] == "Extract the vendor name and the total from the invoice"
-        assert record["polls"] >= 1
-        assert "run-" not in (record["error"] or "")
+        assert record["polls"] >= 1 and record["error"] is None
+        assert record["status"] == record["response"]["status"] == "completed"
+        assert record["response"]["id"] == record["run_id"] and record["response"]["result"]
         again = invoke(["run", spec, "--base-url", s.base_url, "--cache", *FAST], {"AI21_API_KEY": key})
         assert again.exit_code == 0 and "cached:" in again.stderr
         assert runs_created(s) == 1
     assert invoke(["runs", "list"], {"AI21_API_KEY": key}).stdout.count("completed") == 1
+
+
+def test_a_four_character_key_is_scrubbed_but_never_renames_a_field_or_a_status(home):
+    store = RunStore(home, secrets=("sult",))
+    record = store.new({"input": "the result"}, spec=None, target="t", base_url="b")
+    record.status, record.run_id = "completed", "run-sult"
+    record.response = {"id": "run-sult", "status": "completed", "result": "a result"}
+    store.save(record)
+    data = json.loads((home / "runs" / f"{record.id}.json").read_text())
+    assert data["request"]["input"] == "the re***"
+    assert data["response"] == {"id": "run-sult", "status": "completed", "result": "a re***"}
+    assert RunStore(home).find("run-sult").response is not None  # still a Run
 
 
 def test_a_key_with_json_syntax_is_scrubbed_from_values_not_text(home):

@@ -343,7 +343,7 @@ def _json_payload(outcomes, single: bool, *, key: str | None = None) -> str:
     Scrubbed, as values, of the key and of the tool header values of each
     run's request, should a server have echoed them."""
     from ..compiler.credentials import secret_values
-    from ..runtime.store import scrub
+    from ..runtime.store import scrub_server_text
 
     def run_json(o):
         return o.run.model_dump(mode="json", exclude_unset=True) if o.run is not None else None
@@ -358,14 +358,19 @@ def _json_payload(outcomes, single: bool, *, key: str | None = None) -> str:
             "run": run_json(o),
         }
 
-    def scrubbed(o, data):
-        return scrub(data, (key, *secret_values(o.request)))
+    def server_text(o, value):  # the Run, an error line
+        return scrub_server_text(value, (key, *secret_values(o.request)))
+
+    def summary_of(o):
+        data = summary(o)
+        data["error"], data["run"] = server_text(o, data["error"]), server_text(o, data["run"])
+        return data
 
     if single:
         o = outcomes[0]
-        data = scrubbed(o, run_json(o) if o.run is not None else summary(o))
+        data = server_text(o, run_json(o)) if o.run is not None else summary_of(o)
     else:
-        data = [scrubbed(o, summary(o)) for o in outcomes]
+        data = [summary_of(o) for o in outcomes]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..compiler.credentials import redact_request, secret_values
-from ..compiler.limits import COMPLETED, TERMINAL_STATUSES
+from ..compiler.limits import COMPLETED, RUN_STATUSES, TERMINAL_STATUSES
 from .errors import UsageFailure
 
 STORE_ENV = "MAESTRO_HOME"
@@ -85,32 +85,60 @@ def cache_key(request: dict, target: str) -> str:
     return hashlib.sha256(f"{target}\n{canonical_hash(redact_request(request))}".encode()).hexdigest()
 
 
-# A secret shorter than this is not scrubbed from record text: it cannot be
-# told from ordinary words (AI21_API_KEY=x would turn "Extract" into
-# "E***tract"), and real keys and tokens are far longer.
-MIN_SECRET_CHARS = 8
+# A secret shorter than this is not scrubbed from text: it cannot be told from
+# ordinary words (AI21_API_KEY=x would turn the input "Extract" into
+# "E***tract", and "1" every number in a message), and real keys and tokens
+# are far longer. Object keys are scrubbed only of secrets of KEY_SECRET_CHARS
+# or more, so that a short one never renames a field ("result").
+MIN_SECRET_CHARS = 4
+KEY_SECRET_CHARS = 8
 SCRUBBED = "***"
 
 
 def scrub(value, secrets):
-    """`value` (JSON data) with every secret replaced inside its strings and keys.
-
-    Values, not serialized text, so the result is still the same JSON shape."""
-    secrets = [s for s in secrets if s and len(s) >= MIN_SECRET_CHARS]
-    return _scrub(value, secrets) if secrets else value
-
-
-def _scrub(value, secrets):
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, SCRUBBED)
+    """`value` (JSON data) with every secret replaced inside its strings (and
+    object keys). Values, not serialized text: the result has the same shape."""
+    secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
+    if not secrets:
         return value
+    return _scrub(value, secrets, [s for s in secrets if len(s) >= KEY_SECRET_CHARS])
+
+
+def _replace(text: str, secrets) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, SCRUBBED)
+    return text
+
+
+def _scrub(value, secrets, key_secrets):
+    if isinstance(value, str):
+        return _replace(value, secrets)
     if isinstance(value, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+        return {_replace(k, key_secrets): _scrub(v, secrets, key_secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
+        return [_scrub(v, secrets, key_secrets) for v in value]
     return value
+
+
+_STATUSES = frozenset(RUN_STATUSES) | {SUBMITTING, UNKNOWN, ERROR}
+
+
+def _scrub_status(status, secrets):
+    """A status we know is a word of ours, never a secret; any other is server text."""
+    return status if status in _STATUSES else scrub(status, secrets)
+
+
+def scrub_server_text(value, secrets):
+    """What a server sent (a Run object, an error line quoting it), scrubbed;
+    a Run's `id` and known `status` stay, as the record's own run_id and
+    status do (a key inside "completed" must not make the run unreadable)."""
+    out = scrub(value, secrets)
+    if isinstance(value, dict) and isinstance(out, dict):
+        for name in ("id", "status"):
+            if name in value and (name == "id" or value[name] in _STATUSES):
+                out[name] = value[name]
+    return out
 
 
 @dataclass
@@ -381,12 +409,13 @@ class RunStore:
     def save(self, record: RunRecord) -> None:
         record.updated_at = now_iso()
         data = asdict(record)
-        # The request is in its redacted form already; everything else may echo a
-        # secret (a server's answer, an error line). The ids stay as given.
+        # The request is in its redacted form already; the rest may still echo a
+        # secret. Ids, times and counts are this program's and stay as they are.
         secrets = self._secrets + tuple(self._request_secrets.get(record.id, ()))
-        for name in data:
-            if name not in ("id", "run_id", "request_hash"):
-                data[name] = scrub(data[name], secrets)
+        for name in ("request", "spec", "target", "base_url", "error"):
+            data[name] = scrub(data[name], secrets)
+        data["status"] = _scrub_status(data["status"], secrets)
+        data["response"] = scrub_server_text(data["response"], secrets)
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         self._write(self.runs_dir / f"{record.id}.json", text)
         if record.status == COMPLETED:
