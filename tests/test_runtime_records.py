@@ -152,8 +152,9 @@ def test_the_reader_says_why_a_record_is_refused(home):
     assert reasons["deep-object"] == "'request' is nested more than 64 levels deep"
 
 
-def test_a_response_that_is_not_a_run_keeps_the_record_and_its_run_id(home):
-    record = good_record(home, response={"id": "run-good", "status": "queued"}, status="unknown")
+@pytest.mark.parametrize("response", [{"id": "run-good", "status": "queued"}, {"id": "run-good", "result": _nested(100)}])
+def test_a_response_that_is_not_a_run_keeps_the_record_and_its_run_id(home, response):
+    record = good_record(home, response=response, status="unknown")
     [listed] = RunStore(home).list()
     assert (listed.id, listed.run_id) == (record.id, "run-good")
     found = RunStore(home).find("run-good")
