@@ -288,7 +288,7 @@ def test_runs_prune_removes_stale_local_runs_only_unless_asked(home):
 
     dry = invoke(["runs", "prune", "--dry-run"])
     assert dry.exit_code == 0, dry.stderr
-    assert {line.split()[2] for line in dry.stdout.splitlines()} == {stale.id, submitting.id}
+    assert {line.split()[2] for line in dry.stdout.splitlines()} == {stale.run_id, submitting.run_id}
     assert "would remove 2 records of unfinished --local runs older than 1h" in dry.stderr
     assert len(ids()) == 5
 

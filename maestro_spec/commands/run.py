@@ -643,7 +643,7 @@ def prune_runs(older_than, cloud, dry_run):
             except StoreError as e:
                 raise fail(str(e)) from None
         where = "local" if record.is_local else record.target
-        click.echo(" ".join(_printable(x) for x in (verb, record.id, "", record.status, "", where, "", record.spec or "-")))
+        click.echo(" ".join(_printable(x) for x in (verb, record.display_id, "", record.status, "", where, "", record.spec or "-")))
     scope = "unfinished runs" if cloud else "unfinished --local runs"
     click.echo(f"{verb} {len(stale)} record{'' if len(stale) == 1 else 's'} of {scope} older than {older_than}", err=True)
 
