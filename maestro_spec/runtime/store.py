@@ -132,7 +132,7 @@ def _scrub_status(status, secrets):
 def scrub_server_text(value, secrets):
     """What a server sent (a Run object, an error line quoting it), scrubbed;
     a Run's `id` and known `status` stay, as the record's own run_id and
-    status do (a key inside "completed" must not make the run unreadable)."""
+    status do (a key found inside a status word must not make the run unreadable)."""
     out = scrub(value, secrets)
     if isinstance(value, dict) and isinstance(out, dict):
         for name in ("id", "status"):
