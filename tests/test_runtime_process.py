@@ -175,6 +175,8 @@ def test_sigterm_mid_poll_keeps_the_record_says_one_line_and_exits_143(tmp_path,
         assert record["run_id"] == run_id and record["status"] == "in_progress"
         assert record["error"] == f"interrupted; run {run_id} keeps going on the server"
         assert runs_created(s) == 1
+    shown = invoke(["runs", "show", run_id])
+    assert shown.exit_code == 0 and f"hint: resume with: maestro runs attach {run_id}" in shown.stderr
 
 
 def test_sigterm_while_attached_exits_143_and_keeps_the_record(tmp_path, home):

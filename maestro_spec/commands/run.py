@@ -516,6 +516,10 @@ def show_run(ident, as_json):
         click.echo(json.dumps(asdict(record), indent=2, ensure_ascii=False))
         return
     render.render_record(record, render.make_console(), render.make_console(stderr=True))
+    if record.unfinished and record.is_local:
+        click.echo("  hint: its built-in local server has stopped, so it cannot be resumed; `maestro runs prune` removes such records", err=True)
+    elif record.unfinished and record.run_id:
+        click.echo(f"  hint: resume with: maestro runs attach {_printable(record.run_id)}", err=True)
 
 
 @runs.command("attach", epilog=RUN_HELP_EPILOG)
