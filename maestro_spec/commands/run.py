@@ -520,6 +520,8 @@ def show_run(ident, as_json):
         click.echo("  hint: its built-in local server has stopped, so it cannot be resumed; `maestro runs prune` removes such records", err=True)
     elif record.unfinished and record.run_id:
         click.echo(f"  hint: resume with: maestro runs attach {_printable(record.run_id)}", err=True)
+    elif record.unfinished:
+        click.echo("  hint: the server never named the run, but one may exist: check your AI21 account before running again", err=True)
 
 
 @runs.command("attach", epilog=RUN_HELP_EPILOG)
