@@ -118,18 +118,15 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
 
     Every run is recorded before anything is printed: see `maestro runs list`.
     """
-    from .signals import Terminated, sigterm_raises
+    from .signals import exit_terminable
 
-    try:
-        with sigterm_raises():
-            code = _run_command(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format)
-    except Terminated:
-        click.echo("terminated", err=True)
-        code = EXIT_TERMINATED
-    raise SystemExit(code)
+    options = (var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache)
+    exit_terminable(_run_command, paths, *options, output_format)
 
 
-def _run_command(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format) -> int:
+def _run_command(
+    paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format
+) -> int:
     vars = get_vars(var_args, var_files)
     target_url, key = resolve_target(local, base_url)
     if output and not Path(output).resolve().parent.is_dir():
@@ -530,15 +527,9 @@ def show_run(ident, as_json):
 @_polling_options
 def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries):
     """Resume waiting for a run an interrupted or timed-out command left behind."""
-    from .signals import Terminated, sigterm_raises
+    from .signals import exit_terminable
 
-    try:
-        with sigterm_raises():
-            code = _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries)
-    except Terminated:
-        click.echo("terminated", err=True)
-        code = EXIT_TERMINATED
-    raise SystemExit(code)
+    exit_terminable(_attach, ident, base_url, timeout, poll_interval, min_score, as_json, max_retries)
 
 
 def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries) -> int:

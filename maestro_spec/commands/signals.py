@@ -17,7 +17,11 @@ import contextlib
 import signal
 import threading
 
-__all__ = ["Terminated", "hold_interrupts", "run_async", "sigterm_raises"]
+import click
+
+from ..exitcodes import EXIT_TERMINATED
+
+__all__ = ["Terminated", "exit_terminable", "hold_interrupts", "run_async", "sigterm_raises"]
 
 
 class Terminated(Exception):
@@ -44,6 +48,19 @@ def sigterm_raises():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def exit_terminable(command, *args) -> None:
+    """Exit with command(*args)'s code; a SIGTERM outside the event loop (no
+    run in flight: compiling, starting a server, printing) says "terminated"
+    and exits 143. One inside it is the command's to report (run_async)."""
+    try:
+        with sigterm_raises():
+            code = command(*args)
+    except Terminated:
+        click.echo("terminated", err=True)
+        code = EXIT_TERMINATED
+    raise SystemExit(code)
 
 
 def run_async(coro):
