@@ -4,6 +4,9 @@ redaction before serialization, `runs prune`, and `runs attach`'s duration."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -116,6 +119,24 @@ def test_damaged_records_are_skipped_and_named_once_never_exit_70(home):
     assert good.id in {r.id for r in RunStore(home).list()}
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_a_directory_among_the_records_is_skipped_not_waited_on(home):
+    good_record(home)
+    os.mkfifo(home / "runs" / "20250101-000000.000-fifo.json")
+    (home / "runs" / "20250101-000000.001-dir.json").mkdir()
+    # a process with a time limit: before the fix, reading the FIFO blocked for good
+    listed = subprocess.run(
+        [sys.executable, "-m", "maestro_spec.cli", "runs", "list"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**os.environ, "MAESTRO_HOME": str(home)},
+    )
+    assert listed.returncode == 0 and "run-good" in listed.stdout
+    assert "20250101-000000.000-fifo.json" in listed.stderr and "is not a regular file" in listed.stderr
+    assert "20250101-000000.001-dir.json" in listed.stderr
+
+
 def test_the_reader_says_why_a_record_is_refused(home):
     paths = _write_damaged(home)
     reasons = {}
@@ -131,9 +152,12 @@ def test_the_reader_says_why_a_record_is_refused(home):
     assert reasons["deep-object"] == "'request' is nested more than 64 levels deep"
 
 
-def test_a_response_that_is_not_a_run_keeps_the_record_and_its_run_id(home):
-    record = good_record(home, response={"id": "run-good", "status": ["not", "a", "status"]}, status="unknown")
-    [found] = RunStore(home).list()
+@pytest.mark.parametrize("response", [{"id": "run-good", "status": ["not", "a", "status"]}, {"id": "run-good", "result": _nested(100)}])
+def test_a_response_that_is_not_a_run_keeps_the_record_and_its_run_id(home, response):
+    record = good_record(home, response=response, status="unknown")
+    [listed] = RunStore(home).list()
+    assert (listed.id, listed.run_id) == (record.id, "run-good")
+    found = RunStore(home).find("run-good")
     assert (found.id, found.run_id, found.response) == (record.id, "run-good", None)
     assert invoke(["runs", "show", "run-good"]).exit_code == 0
 
@@ -157,7 +181,7 @@ def test_a_huge_record_does_not_slow_runs_list(home):
 # ------------------------------------------------------------------ secrets, redacted as values
 
 
-@pytest.mark.parametrize("key", ["1", "x"])
+@pytest.mark.parametrize("key", ["1", "x", "e"])
 def test_a_short_key_leaves_records_valid_and_the_cache_working(tmp_path, home, key):
     spec = write_spec(tmp_path, "a.maestro")
     with server(run_seconds=0.05) as s:
@@ -165,12 +189,25 @@ def test_a_short_key_leaves_records_valid_and_the_cache_working(tmp_path, home, 
         assert first.exit_code == 0, first.stderr
         [record] = records(home)  # every file is still JSON
         assert record["request"]["input"] == "Extract the vendor name and the total from the invoice"
-        assert record["polls"] >= 1
-        assert "run-" not in (record["error"] or "")
+        assert record["polls"] >= 1 and record["error"] is None
+        assert record["status"] == record["response"]["status"] == "completed"
+        assert record["response"]["id"] == record["run_id"] and record["response"]["result"]
         again = invoke(["run", spec, "--base-url", s.base_url, "--cache", *FAST], {"AI21_API_KEY": key})
         assert again.exit_code == 0 and "cached:" in again.stderr
         assert runs_created(s) == 1
     assert invoke(["runs", "list"], {"AI21_API_KEY": key}).stdout.count("completed") == 1
+
+
+def test_a_four_character_key_is_scrubbed_but_never_renames_a_field_or_a_status(home):
+    store = RunStore(home, secrets=("sult",))
+    record = store.new({"input": "the result"}, spec=None, target="t", base_url="b")
+    record.status, record.run_id = "completed", "run-sult"
+    record.response = {"id": "run-sult", "status": "completed", "result": "a result"}
+    store.save(record)
+    data = json.loads((home / "runs" / f"{record.id}.json").read_text())
+    assert data["request"]["input"] == "the re***"
+    assert data["response"] == {"id": "run-sult", "status": "completed", "result": "a re***"}
+    assert RunStore(home).find("run-sult").response is not None  # still a Run
 
 
 def test_a_key_with_json_syntax_is_scrubbed_from_values_not_text(home):
@@ -251,7 +288,7 @@ def test_runs_prune_removes_stale_local_runs_only_unless_asked(home):
 
     dry = invoke(["runs", "prune", "--dry-run"])
     assert dry.exit_code == 0, dry.stderr
-    assert {line.split()[2] for line in dry.stdout.splitlines()} == {stale.id, submitting.id}
+    assert {line.split()[2] for line in dry.stdout.splitlines()} == {stale.run_id, submitting.run_id}
     assert "would remove 2 records of unfinished --local runs older than 1h" in dry.stderr
     assert len(ids()) == 5
 
@@ -289,3 +326,10 @@ def test_runs_show_piped_has_no_trailing_blanks(home):
     assert shown.exit_code == 0
     lines = (shown.stdout + shown.stderr).splitlines()
     assert lines and [line for line in lines if line != line.rstrip()] == []
+
+
+def test_escapes_read_from_a_record_are_shown_not_obeyed(home):
+    good_record(home, run_id="\x1b]52;c;SGk=\x07run-esc", status="in_progress", response=None)
+    attached = invoke(["runs", "attach", "\x1b]52"])
+    assert attached.exit_code == 2
+    assert "\x1b" not in attached.stderr and "\\x1b]52;c;SGk=\\x07run-esc" in attached.stderr

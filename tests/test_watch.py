@@ -445,7 +445,8 @@ def test_terminal_view_redraws_in_place_and_drops_a_stale_result(tmp_path, setti
     assert "---" not in text  # no log separators
 
 
-def test_cli_ctrl_c_prints_a_summary_and_exits_0(tmp_path):
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 0), (signal.SIGTERM, 143)])
+def test_cli_ctrl_c_or_sigterm_prints_a_summary(tmp_path, sig, code):
     spec = tmp_path / "spec.maestro"
     spec.write_text(SPEC)
     proc = subprocess.Popen(
@@ -463,12 +464,12 @@ def test_cli_ctrl_c_prints_a_summary_and_exits_0(tmp_path):
             if line.startswith("watching ") or not line:
                 break
         assert lines[-1].startswith("watching "), "".join(lines)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         rest, _ = proc.communicate(timeout=WAIT)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, rest
+    assert proc.returncode == code, rest
     assert rest.strip().splitlines()[-1] == "watch stopped: 0 rebuilds"
     assert "Traceback" not in rest
 
@@ -570,7 +571,11 @@ def test_a_post_answered_502_is_never_sent_again_for_the_same_request(tmp_path):
             for n in range(1, 4):  # three comment-only saves
                 at = w.mark()
                 save(spec, SPEC.replace("# a spec under watch", f"# a spec under watch, comment {n}"))
-                w.wait_for(rf"rebuild {n} .*\nok: no problems.*\nrequest unchanged since run #1 \(rebuild 0\): nothing submitted", after=at)
+                w.wait_for(
+                    rf"rebuild {n} .*\nok: no problems.*\nrequest unchanged since run #1 \(rebuild 0\), "
+                    r"whose POST may have created a run: nothing submitted, so none is paid for twice",
+                    after=at,
+                )
         assert gateway.posts == 1
     assert (w.summary.runs_submitted, w.summary.runs_unchanged) == (1, 3)
     assert "1 run submitted, 3 skipped as unchanged" in w.screen.text
@@ -607,11 +612,23 @@ def test_a_spec_replaced_by_a_fifo_or_a_link_to_dev_zero_is_reported_not_read(tm
         w.wait_for(r"ok: no problems", after=at)
 
 
-@pytest.mark.parametrize("given, said", [(".", ".: is a directory, not a spec"), ("spec.maestr", "spec.maestr: no such file")])
-def test_cli_refuses_a_directory_or_a_misspelled_path_at_once(tmp_path, given, said):
+@pytest.mark.parametrize(
+    "given, said",
+    [
+        (["."], ".: is a directory, not a spec"),
+        (["spec.maestr"], "spec.maestr: no such file"),
+        (["spec.maestro", "--var-file", "fifo.json"], "fifo.json: is a named pipe (FIFO), not a file"),
+        (["spec.maestro", "--var", "doc=@fifo.json"], "fifo.json: is a named pipe (FIFO), not a file"),
+    ],
+)
+def test_cli_refuses_a_directory_a_misspelled_path_or_a_fifo_at_once(tmp_path, given, said):
     (tmp_path / "spec.maestro").write_text(SPEC)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.json")
+    elif "fifo" in said:
+        pytest.skip("needs FIFOs")
     done = subprocess.run(
-        [sys.executable, "-m", "maestro_spec.cli", "watch", given], capture_output=True, text=True, cwd=tmp_path, timeout=WAIT
+        [sys.executable, "-m", "maestro_spec.cli", "watch", *given], capture_output=True, text=True, cwd=tmp_path, timeout=WAIT
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"error: {said}"
@@ -650,3 +667,35 @@ def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
     for secret in (token_old, token_new, weather_key, "ghp-", "wk-5f"):
         assert secret not in everything
     assert new["tools"][1]["headers"]["Authorization"] == token_new  # the request itself is untouched
+
+
+@pytest.mark.parametrize(
+    "error, record_status, run_id, expected",
+    [
+        ("unreachable", "error", None, True),
+        ("rejected", "error", None, True),
+        ("rate-limited", "error", None, True),
+        ("502", "error", None, False),
+        ("no-answer", "unknown", None, False),
+        ("not-a-run", "error", None, False),
+        ("unreachable", "unknown", None, False),  # the record says a run may exist: it wins
+        ("rejected", "error", "run-1", False),  # a run id was handed out
+    ],
+)
+def test_only_a_post_that_certainly_created_no_run_may_be_sent_again(error, record_status, run_id, expected):
+    from maestro_spec.runtime import errors as E
+    from maestro_spec.runtime.outcome import RunOutcome
+    from maestro_spec.runtime.store import RunRecord
+    from maestro_spec.runtime.watchrun import created_no_run
+
+    failures = {
+        "unreachable": E.Unreachable("u", "connection refused"),
+        "rejected": E.RequestRejected(422, "bad"),
+        "rate-limited": E.RateLimited(3, None),
+        "502": E.ServerError(502, 0, "<html>"),
+        "no-answer": E.MaybeSubmitted("u", "reset"),
+        "not-a-run": E.BadResponse("u", "HTTP 200 and no JSON"),
+    }
+    record = RunRecord(id="r", request={}, target="t", base_url="u", status=record_status, run_id=run_id)
+    outcome = RunOutcome(request={}, error=failures[error], record=record)
+    assert created_no_run(outcome) is expected

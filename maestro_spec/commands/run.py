@@ -118,18 +118,15 @@ def run(paths, var_args, var_files, local, base_url, timeout, poll_interval, min
 
     Every run is recorded before anything is printed: see `maestro runs list`.
     """
-    from .signals import Terminated, sigterm_raises
+    from .signals import exit_terminable
 
-    try:
-        with sigterm_raises():
-            code = _run_command(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format)
-    except Terminated:
-        click.echo("terminated", err=True)
-        code = EXIT_TERMINATED
-    raise SystemExit(code)
+    options = (var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache)
+    exit_terminable(_run_command, paths, *options, output_format)
 
 
-def _run_command(paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format) -> int:
+def _run_command(
+    paths, var_args, var_files, local, base_url, timeout, poll_interval, min_score, as_json, max_retries, jobs, output, cache, output_format
+) -> int:
     vars = get_vars(var_args, var_files)
     target_url, key = resolve_target(local, base_url)
     if output and not Path(output).resolve().parent.is_dir():
@@ -277,7 +274,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
     for o in outcomes:
         if o.cached_from:
             render.print_line(err, Text(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)"))
-    payload = _json_payload(outcomes, single)
+    payload = _json_payload(outcomes, single, key=settings.api_key)
     if output is not None:
         try:
             Path(output).write_text(payload, encoding="utf-8")
@@ -335,10 +332,15 @@ def _batch_progress(err, total):
     return progress, on_done
 
 
-def _json_payload(outcomes, single: bool) -> str:
+def _json_payload(outcomes, single: bool, *, key: str | None = None) -> str:
     """What --json prints and -o writes (docs/runtime.md, Options): one run's Run
     object; for several, or for one that never got a Run object (the server
-    was unreachable, refused the request), a summary per spec with the error."""
+    was unreachable, refused the request), a summary per spec with the error.
+
+    Scrubbed, as values, of the key and of the tool header values of each
+    run's request, should a server have echoed them."""
+    from ..compiler.credentials import secret_values
+    from ..runtime.store import scrub_server_text
 
     def run_json(o):
         return o.run.model_dump(mode="json", exclude_unset=True) if o.run is not None else None
@@ -353,10 +355,19 @@ def _json_payload(outcomes, single: bool) -> str:
             "run": run_json(o),
         }
 
+    def server_text(o, value):  # the Run, an error line
+        return scrub_server_text(value, (key, *secret_values(o.request)))
+
+    def summary_of(o):
+        data = summary(o)
+        data["error"], data["run"] = server_text(o, data["error"]), server_text(o, data["run"])
+        return data
+
     if single:
-        data = run_json(outcomes[0]) if outcomes[0].run is not None else summary(outcomes[0])
+        o = outcomes[0]
+        data = server_text(o, run_json(o)) if o.run is not None else summary_of(o)
     else:
-        data = [summary(o) for o in outcomes]
+        data = [summary_of(o) for o in outcomes]
     from ..runtime.sanitize import json_for_terminal
 
     # Server text may hold C1 controls and bidi overrides, which json.dumps leaves raw.
@@ -425,7 +436,8 @@ def _open_store():
 
 
 def _printable(text: str) -> str:
-    """A file name as it can be shown: control characters escaped."""
+    """Text read from a record file (an id, a status, a file name) as it can be
+    shown on a terminal: control characters escaped, never obeyed."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
@@ -508,6 +520,12 @@ def show_run(ident, as_json):
         click.echo(json_for_terminal(json.dumps(asdict(record), indent=2, ensure_ascii=False)))
         return
     render.render_record(record, render.make_console(), render.make_console(stderr=True))
+    if record.unfinished and record.is_local:
+        click.echo("  hint: its built-in local server has stopped, so it cannot be resumed; `maestro runs prune` removes such records", err=True)
+    elif record.unfinished and record.run_id:
+        click.echo(f"  hint: resume with: maestro runs attach {_printable(record.run_id)}", err=True)
+    elif record.unfinished:
+        click.echo("  hint: the server never named the run, but one may exist: check your AI21 account before running again", err=True)
 
 
 @runs.command("attach", epilog=RUN_HELP_EPILOG)
@@ -516,15 +534,9 @@ def show_run(ident, as_json):
 @_polling_options
 def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries):
     """Resume waiting for a run an interrupted or timed-out command left behind."""
-    from .signals import Terminated, sigterm_raises
+    from .signals import exit_terminable
 
-    try:
-        with sigterm_raises():
-            code = _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries)
-    except Terminated:
-        click.echo("terminated", err=True)
-        code = EXIT_TERMINATED
-    raise SystemExit(code)
+    exit_terminable(_attach, ident, base_url, timeout, poll_interval, min_score, as_json, max_retries)
 
 
 def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries) -> int:
@@ -539,9 +551,12 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
     from .signals import Terminated, hold_interrupts, run_async
 
     record = _find(ident)
+    key = None  # only needed, and read, when the run is followed again
     out, err = render.make_console(), render.make_console(stderr=True)
     if not record.run_id:
-        raise fail(f"record {record.id} has no run id: the server never confirmed the run (status {record.status})")
+        raise fail(
+            f"record {_printable(record.id)} has no run id: the server never confirmed the run (status {_printable(record.status)})"
+        )
     if record.status in L.TERMINAL_STATUSES and record.response:
         outcome = RunOutcome(
             request=record.request,
@@ -553,11 +568,11 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
             local=record.is_local,
             min_score=min_score,
         )
-        err.print(f"run {record.run_id} had already ended; shown from the record", style="dim", markup=False)
+        err.print(f"run {_printable(record.run_id)} had already ended; shown from the record", style="dim", markup=False)
     else:
         if record.is_local and not base_url:
             raise fail(
-                f"run {record.run_id} was on the built-in local server of an earlier `--local` command, which has stopped; "
+                f"run {_printable(record.run_id)} was on the built-in local server of an earlier `--local` command, which has stopped; "
                 "run the spec again (`maestro runs prune` removes such records)"
             )
         try:
@@ -590,7 +605,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
             except E.RuntimeFailure as e:
                 outcome.warnings.append(str(e))
     if as_json:
-        click.echo(_json_payload([outcome], True), nl=False)
+        click.echo(_json_payload([outcome], True, key=key), nl=False)
     else:
         render.render_outcome(outcome, out)
     render.print_problems(outcome, err)
@@ -632,7 +647,7 @@ def prune_runs(older_than, cloud, dry_run):
             except StoreError as e:
                 raise fail(str(e)) from None
         where = "local" if record.is_local else record.target
-        click.echo(f"{verb} {record.id}  {record.status}  {where}  {_printable(record.spec or '-')}")
+        click.echo(" ".join(_printable(x) for x in (verb, record.display_id, "", record.status, "", where, "", record.spec or "-")))
     scope = "unfinished runs" if cloud else "unfinished --local runs"
     click.echo(f"{verb} {len(stale)} record{'' if len(stale) == 1 else 's'} of {scope} older than {older_than}", err=True)
 

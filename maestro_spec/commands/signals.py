@@ -3,9 +3,11 @@
 SIGTERM (what Docker, systemd and `kill` send) is taken like Ctrl-C: polling
 is cancelled, the runtime writes the record as far as it is known (the run id
 kept, the error saying it was interrupted), then the command says so in one
-line and exits 143 (128 + 15, the shell's convention). Once a run's result is
-known and recorded, a Ctrl-C no longer interrupts the command: the result is
-printed whole and the exit code is the run's, never click's `Aborted!` and 1.
+line and exits 143 (EXIT_TERMINATED: 128 + 15, the shell's convention).
+
+Once a run's result is known and recorded, a Ctrl-C no longer interrupts the
+command: the result is printed whole and the exit code is the run's, never
+click's `Aborted!` and 1.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import contextlib
 import signal
 import threading
 
+import click
+
 from ..exitcodes import EXIT_TERMINATED
 
-__all__ = ["EXIT_TERMINATED", "Terminated", "hold_interrupts", "run_async", "sigterm_raises"]
+__all__ = ["Terminated", "exit_terminable", "hold_interrupts", "run_async", "sigterm_raises"]
 
 
 class Terminated(Exception):
@@ -44,6 +48,19 @@ def sigterm_raises():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def exit_terminable(command, *args) -> None:
+    """Exit with command(*args)'s code; a SIGTERM outside the event loop (no
+    run in flight: compiling, starting a server, printing) says "terminated"
+    and exits 143. One inside it is the command's to report (run_async)."""
+    try:
+        with sigterm_raises():
+            code = command(*args)
+    except Terminated:
+        click.echo("terminated", err=True)
+        code = EXIT_TERMINATED
+    raise SystemExit(code)
 
 
 def run_async(coro):

@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..compiler.endpoint import DEFAULT_BASE_URL
-from ..exitcodes import EXIT_OK
+from ..exitcodes import EXIT_OK, EXIT_TERMINATED
 from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_RUN_TIMEOUT, DEFAULT_SETTLE
 from .common import fail, get_vars, var_options
 from .run import PollInterval, resolve_target, start_local_server
@@ -20,7 +20,8 @@ and reordering that compiles the same submit nothing), after it has stayed
 the same for --settle seconds, and at most --max-runs times per session.
 
 \b
-Ctrl-C stops watching and prints a one-line summary (exit 0).
+Ctrl-C stops watching and prints a one-line summary (exit 0); SIGTERM
+does the same and exits 143.
 
 \b
 Environment:
@@ -84,7 +85,8 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
         raise fail(f"{path}: no such directory {directory}")
     if not os.path.lexists(path):
         raise fail(f"{path}: no such file")
-    problem = input_problem(path)
+    value_files = [*var_files, *(arg.partition("=")[2][1:] for arg in var_args if arg.partition("=")[2].startswith("@"))]
+    problem = next(filter(None, map(input_problem, [path, *value_files])), None)
     if problem:
         raise fail(problem)
     get_vars(var_args, var_files)  # a malformed --var is a usage error now, not on every save
@@ -111,10 +113,12 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
 def _watch(path, **options):
     from ..runtime.watch import watch
 
+    code = EXIT_OK
     try:
-        watch(path, **options)
+        if watch(path, **options).terminated:
+            code = EXIT_TERMINATED
     except BrokenPipeError:
         # The reader went away (`maestro watch x | head`): nothing left to show,
         # and nothing more to write at exit either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise SystemExit(EXIT_OK)
+    raise SystemExit(code)

@@ -67,12 +67,15 @@ def json_for_terminal(text: str) -> str:
 # A secret shorter than this is not scrubbed from text: it cannot be told
 # from ordinary words (AI21_API_KEY=x would turn "Extract" into "E***tract",
 # a key "1" every id and port), and real keys and tokens are far longer.
-MIN_SECRET_CHARS = 8
+# Object keys are scrubbed only of secrets of KEY_SECRET_CHARS or more, so
+# that a short one never renames a field ("result").
+MIN_SECRET_CHARS = 4
+KEY_SECRET_CHARS = 8
 
 
-def _secrets(secrets) -> tuple[str, ...]:
+def _secrets(secrets, least: int = MIN_SECRET_CHARS) -> tuple[str, ...]:
     # Longest first, so that a secret containing another is replaced whole.
-    found = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_CHARS}
+    found = {s for s in secrets if isinstance(s, str) and len(s) >= least}
     return tuple(sorted(found, key=len, reverse=True))
 
 
@@ -88,11 +91,12 @@ def scrub(data, secrets):
     (in strings and object keys) and lone surrogates by
     U+FFFD. Iterative, so any depth json.loads produced is fine."""
     found = _secrets(secrets)
+    in_keys = tuple(s for s in found if len(s) >= KEY_SECRET_CHARS)
 
-    def clean(value):
+    def clean(value, secrets=found):
         if isinstance(value, str):
             value = _SURROGATES.sub("\ufffd", value)
-            return _scrub_text(value, found) if found else value
+            return _scrub_text(value, secrets) if secrets else value
         return value  # numbers are left alone: a key "1" must not turn a score 1.0 into text
 
     if not isinstance(data, (dict, list)):
@@ -106,7 +110,7 @@ def scrub(data, secrets):
             copy: dict = {}
             parent[slot] = copy
             for key, value in source.items():
-                key = clean(key) if isinstance(key, str) else key
+                key = clean(key, in_keys) if isinstance(key, str) else key
                 if isinstance(value, (dict, list)):
                     copy[key] = None
                     stack.append((value, copy, key))

@@ -29,14 +29,15 @@ import json
 import math
 import os
 import secrets as _secrets
+import stat
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..compiler.credentials import REDACTED, redact_request, secret_values
-from ..compiler.limits import COMPLETED, TERMINAL_STATUSES
+from ..compiler.limits import COMPLETED, RUN_STATUSES, TERMINAL_STATUSES
 from .errors import UsageFailure
 from .sanitize import scrub
 
@@ -83,6 +84,26 @@ def cache_key(request: dict, target: str) -> str:
     Keyed on the redacted request, the only form a record holds: a run whose
     tool token changed since is still "the same request" for --cache."""
     return hashlib.sha256(f"{target}\n{canonical_hash(redact_request(request))}".encode()).hexdigest()
+
+
+_STATUSES = frozenset(RUN_STATUSES) | {SUBMITTING, UNKNOWN, ERROR}
+
+
+def _scrub_status(status, secrets):
+    """A status we know is a word of ours, never a secret; any other is server text."""
+    return status if isinstance(status, str) and status in _STATUSES else scrub(status, secrets)
+
+
+def scrub_server_text(value, secrets):
+    """What a server sent (a Run object, an error line quoting it), scrubbed;
+    a Run's `id` and known `status` stay, as the record's own run_id and
+    status do (a key found inside a status word must not make the run unreadable)."""
+    out = scrub(value, secrets)
+    if isinstance(value, dict) and isinstance(out, dict):
+        for name in ("id", "status"):
+            if name in value and (name == "id" or (isinstance(value[name], str) and value[name] in _STATUSES)):
+                out[name] = value[name]
+    return out
 
 
 @dataclass
@@ -194,16 +215,34 @@ def _validated(data) -> RunRecord:
         if longest is not None and isinstance(value, str) and len(value) > longest:
             raise BadRecord(f"{name!r} is {len(value)} characters long (at most {longest})")
         values[name] = value
-    for name in ("request", "response"):
-        if _too_deep(values.get(name)):
-            raise BadRecord(f"{name!r} is nested more than {MAX_DEPTH} levels deep")
+    if _too_deep(values["request"]):
+        raise BadRecord(f"'request' is nested more than {MAX_DEPTH} levels deep")
+    if values.get("response") is not None and _too_deep(values["response"]):
+        values["response"] = None  # a server's odd answer: the run (its id) is kept without it
     try:
         datetime.fromisoformat(values["created_at"].replace("Z", "+00:00"))
     except ValueError:
         raise BadRecord(f"'created_at' is not a time: {values['created_at'][:40]!r}") from None
     record = RunRecord(**values)
+    if record.response is not None and not _listable(record.response):
+        record.response = None  # see usable_response()
+    return record
+
+
+def _listable(response: dict) -> bool:
+    """The part of a response `runs list` reads (the score) has its shape; the
+    whole Run is checked only for the one record shown (usable_response)."""
+    rr = response.get("requirements_result")
+    if rr is None:
+        return True
+    score = rr.get("score") if isinstance(rr, dict) else "no"
+    return score is None or (isinstance(score, (int, float)) and not isinstance(score, bool))
+
+
+def usable_response(record: RunRecord) -> RunRecord:
+    """The record, its response dropped unless it is a Run object: the run
+    (its id is what matters) is kept; a response that cannot be shown is not."""
     if record.response is not None and not _is_run(record.response):
-        # Keep the run (its id is what matters); a response we cannot show is dropped.
         record.response = None
     return record
 
@@ -214,15 +253,18 @@ MAX_DEPTH = 64
 
 
 def _too_deep(value) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = list(node.values())
-        if isinstance(node, list):
-            if depth > MAX_DEPTH:
-                return True
-            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    """Whether lists and objects nest deeper than MAX_DEPTH (level by level, no recursion)."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return True
+        deeper = []
+        for node in level:
+            for child in node.values() if isinstance(node, dict) else node:
+                if isinstance(child, (dict, list)):
+                    deeper.append(child)
+        level = deeper
     return False
 
 
@@ -254,10 +296,14 @@ def _json_kind(value) -> str:
 
 def read_record(path: Path) -> RunRecord:
     """The record in this file, or BadRecord (OSError if it cannot be opened)."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_RECORD_BYTES:
-            raise BadRecord(f"is {size / 2**20:.0f} MiB, larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
+    # Non-blocking, then checked: a FIFO or a device in the directory is refused, never waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise BadRecord("is not a regular file")
+        if st.st_size > MAX_RECORD_BYTES:
+            raise BadRecord(f"is {st.st_size / 2**20:.0f} MiB, larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
         data = f.read(MAX_RECORD_BYTES + 1)
     if len(data) > MAX_RECORD_BYTES:
         raise BadRecord(f"is larger than any record ({MAX_RECORD_BYTES >> 20} MiB)")
@@ -331,12 +377,13 @@ class RunStore:
     def save(self, record: RunRecord) -> None:
         record.updated_at = now_iso()
         data = asdict(record)
-        # The request is in its redacted form already; everything else may echo a
-        # secret (a server's answer, an error line). The ids stay as given.
+        # The request is in its redacted form already; the rest may still echo a
+        # secret. Ids, times and counts are this program's and stay as they are.
         secrets = self._secrets + tuple(self._request_secrets.get(record.id, ()))
-        for name in data:
-            if name not in ("id", "run_id", "request_hash"):
-                data[name] = scrub(data[name], secrets)
+        for name in ("request", "spec", "target", "base_url", "error"):
+            data[name] = scrub(data[name], secrets)
+        data["status"] = _scrub_status(data["status"], secrets)
+        data["response"] = scrub_server_text(data["response"], secrets)
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         self._write(self.runs_dir / f"{record.id}.json", text)
         if record.status == COMPLETED:
@@ -363,7 +410,7 @@ class RunStore:
         try:
             (self.runs_dir / f"{record.id}.json").unlink(missing_ok=True)
             pointer = self.cache_dir / cache_key(record.request, record.target)
-            if pointer.is_file() and pointer.read_text(encoding="utf-8").strip() == record.id:
+            if pointer.is_file() and pointer.stat().st_size <= _SHORT and pointer.read_text(encoding="utf-8", errors="replace").strip() == record.id:
                 pointer.unlink(missing_ok=True)
         except OSError as e:
             raise StoreError(self.runs_dir, e.strerror or str(e)) from e
@@ -396,7 +443,7 @@ class RunStore:
         if "/" not in ident and "\\" not in ident:
             exact = self._read(self.runs_dir / f"{ident}.json")
             if exact is not None:
-                return exact
+                return usable_response(exact)
         # One pass over the records: a whole run id wins over prefixes.
         whole, prefixed = [], []
         for r in self.list():
@@ -406,7 +453,7 @@ class RunStore:
                 prefixed.append(r)
         matches = whole or prefixed
         if len(matches) == 1:
-            return matches[0]
+            return usable_response(matches[0])
         return matches or None
 
     def stale(self, *, older_than: float, local_only: bool = True) -> list[RunRecord]:
@@ -423,10 +470,16 @@ class RunStore:
         """The last completed run of exactly this request (redacted) at this target."""
         pointer = self.cache_dir / cache_key(request, target)
         try:
+            if not pointer.is_file() or pointer.stat().st_size > _SHORT:  # never wait on a FIFO put there
+                return None
             record_id = pointer.read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
+        if not record_id or "/" in record_id or "\\" in record_id:
+            return None  # a pointer names a record in runs/, nothing else
         record = self._read(self.runs_dir / f"{record_id}.json")
+        if record is not None:
+            usable_response(record)
         if record is None or record.status != COMPLETED or record.response is None:
             return None
         if record.target != target or record.request_hash != canonical_hash(redact_request(request)):

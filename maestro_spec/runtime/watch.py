@@ -94,6 +94,7 @@ class WatchSummary:
     runs_held: int = 0  # changed requests not submitted because of --max-runs
     run_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    terminated: bool = False  # stopped by SIGTERM rather than Ctrl-C
 
     def line(self) -> str:
         def n(count: int, word: str) -> str:
@@ -387,19 +388,30 @@ async def watch_async(
 
 def watch(spec_path: str, *, stop_event=None, **options) -> WatchSummary:
     """watch_async() in a fresh event loop. In the main thread, the first
-    Ctrl-C stops the watch cleanly; a second one interrupts at once."""
+    Ctrl-C stops the watch cleanly; a second one interrupts at once. SIGTERM
+    stops it cleanly too, and the summary says `terminated`."""
     stop = stop_event if stop_event is not None else threading.Event()
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGINT) if in_main else None
+    previous_term = signal.getsignal(signal.SIGTERM) if in_main else None
+    terminated = []
 
     def on_sigint(signum, frame):
         stop.set()
         signal.signal(signal.SIGINT, previous)
 
+    def on_sigterm(signum, frame):
+        terminated.append(signum)
+        stop.set()
+
     if in_main:
         signal.signal(signal.SIGINT, on_sigint)
+        signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        return asyncio.run(watch_async(spec_path, stop_event=stop, **options))
+        summary = asyncio.run(watch_async(spec_path, stop_event=stop, **options))
+        summary.terminated = bool(terminated)
+        return summary
     finally:
         if in_main:
             signal.signal(signal.SIGINT, previous)
+            signal.signal(signal.SIGTERM, previous_term)

@@ -99,6 +99,10 @@ def unchanged_line(job: "RunJob") -> str:
         return f"request unchanged: {who} is still running for it; nothing submitted"
     if job.in_flight:
         return f"request unchanged: {who} is still being submitted; nothing more submitted"
+    outcome = job.outcome
+    if outcome is not None and outcome.error is not None and not outcome.run_id:
+        # Its POST ended in doubt (watchrun.created_no_run said so): say why it is not sent again.
+        return f"request unchanged since {who}, whose POST may have created a run: nothing submitted, so none is paid for twice"
     return f"request unchanged since {who}: nothing submitted"
 
 
