@@ -55,25 +55,18 @@ def created_no_run(outcome) -> bool:
     """Whether the POST of this outcome certainly created no run (so sending the
     same request again cannot pay for a second one).
 
-    Only refusals that come before a run can exist say so: the server could not
-    be reached, or answered 400/401/403/404/422/429. Anything else after the
-    body was sent (a 5xx, an answer that is not a Run, no answer at all) may
-    have created a run, as may any record marked `unknown` or holding a run id.
+    The decision is the runtime's one rule (outcome.submission, from
+    policy.post_meaning): only a refusal before a run can exist says so. A
+    record marked `unknown` or holding a run id counts as created too.
     """
-    from . import errors as E
+    from . import policy as P
+    from .outcome import submission
     from .store import UNKNOWN
 
     record = outcome.record
-    if outcome.error is None or outcome.run_id is not None:
+    if outcome.error is None or (record is not None and (record.run_id or record.status == UNKNOWN)):
         return False
-    if record is not None and (record.run_id or record.status == UNKNOWN):
-        return False
-    if isinstance(outcome.error, (E.MaybeSubmitted, E.ServerError, E.BadResponse)):
-        return False
-    certain = (E.Unreachable, E.RequestRejected, E.AuthRejected, E.NoAPIHere, E.RateLimited, E.UsageFailure)
-    if isinstance(outcome.error, certain):
-        return True
-    return isinstance(outcome.error, E.HTTPFailure) and 400 <= outcome.error.status < 500
+    return submission(outcome) == P.NOT_CREATED
 
 
 class Runner:
