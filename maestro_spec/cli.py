@@ -27,10 +27,10 @@ from .commands.common import (
 )
 from .compiler.diagnostics import count_errors
 from .compiler.sources import InputFileError, compile_path
-from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_USAGE, exit_codes_help
+from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
 
 # check and compile return these; run, watch and the others list their own.
-COMPILER_EXIT_CODES = exit_codes_help((0, 1, 2, EXIT_INTERNAL))
+COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL))
 
 # command name -> ("module:attribute" imported on first use, the first
 # paragraph of its help). The help is written here too so that `maestro
