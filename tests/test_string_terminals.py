@@ -29,7 +29,7 @@ NEW = {name: _terminal(name) for name in OLD}
 pieces = st.lists(st.sampled_from(['"', '"""', '""', "\\", "\\\\", '\\"', "\n", "\r\n", "a", " ", "{{x}}", "é"]), max_size=30)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(pieces, st.sampled_from(sorted(OLD)))
 def test_new_terminal_matches_exactly_what_the_old_one_did(parts, name):
     text = "".join(parts)
