@@ -4,11 +4,15 @@ findings: placing placeholders, rendering diagnostics, long lines."""
 from __future__ import annotations
 
 import random
+import textwrap
 import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maestro_spec.compiler.diagnostics import Diagnostic, Span
 from maestro_spec.compiler.report import EXCERPT_WIDTH, render_json, render_text
-from maestro_spec.compiler.strings import offset_span
+from maestro_spec.compiler.strings import dedent_lines, offset_span
 
 
 def _naive_span(raw: str, start: Span, begin: int, end: int) -> Span:
@@ -109,3 +113,9 @@ def test_lines_are_split_on_newlines_only():
     source = "# a\x0cb\nbudget hihg\n"
     out = render_text("a.maestro", [Diagnostic("E240", "unknown budget 'hihg'", Span(2, 8, 2, 12))], source)
     assert "  2 | budget hihg" in out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([" ", "\t", "a", "b c", "\r", "\x0c", "\u00a0", "é"]), max_size=8).map("".join), max_size=8))
+def test_dedent_lines_is_textwraps_dedent(lines):
+    assert dedent_lines(lines) == textwrap.dedent("\n".join(lines))
