@@ -27,10 +27,10 @@ from .commands.common import (
 )
 from .compiler.diagnostics import count_errors
 from .compiler.sources import InputFileError, compile_path
-from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_USAGE, exit_codes_help
+from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
 
 # check and compile return these; run, watch and the others list their own.
-COMPILER_EXIT_CODES = exit_codes_help((0, 1, 2, EXIT_INTERNAL))
+COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL))
 
 # command name -> ("module:attribute" imported on first use, the first
 # paragraph of its help). The help is written here too so that `maestro
@@ -63,14 +63,12 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx, formatter):
         """click's listing, with the lazy commands' help from LAZY_COMMANDS."""
-        from click.utils import make_default_short_help
-
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(map(len, names))
         rows = []
         for name in names:
             if name in LAZY_COMMANDS:
-                rows.append((name, make_default_short_help(LAZY_COMMANDS[name][1], limit)))
+                rows.append((name, click.Command(name, help=LAZY_COMMANDS[name][1]).get_short_help_str(limit)))
             else:
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
         with formatter.section("Commands"):

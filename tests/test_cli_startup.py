@@ -8,7 +8,6 @@ import sys
 
 import click
 import pytest
-from click.utils import make_default_short_help
 
 from maestro_spec.cli import LAZY_COMMANDS, main
 
@@ -17,7 +16,7 @@ from maestro_spec.cli import LAZY_COMMANDS, main
 def test_static_help_is_the_commands_own(name):
     command = main.get_command(click.Context(main), name)
     for limit in (40, 60, 200):
-        assert make_default_short_help(LAZY_COMMANDS[name][1], limit) == command.get_short_help_str(limit), name
+        assert click.Command(name, help=LAZY_COMMANDS[name][1]).get_short_help_str(limit) == command.get_short_help_str(limit), name
 
 
 def test_top_level_help_imports_no_command_and_no_parser():

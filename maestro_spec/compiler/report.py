@@ -44,7 +44,7 @@ def clip(message: str) -> str:
         message = _QUOTED_RE.sub(lambda m: f"'{m.group(1)[:44]}{_ELLIPSIS}{m.group(1)[-12:]}'", message)
     if len(message) > _MESSAGE_MAX:
         message = message[: _MESSAGE_MAX - 1] + _ELLIPSIS
-    return message.translate(_SHOWN)
+    return message if message.isprintable() else message.translate(_SHOWN)
 
 
 def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
@@ -55,7 +55,9 @@ def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
         left = max(0, start - _EXCERPT_LEAD)
         right = min(len(text), left + EXCERPT_WIDTH)
         left = max(0, right - EXCERPT_WIDTH)
-    shown = text[left:right].translate(_SHOWN)
+    shown = text[left:right]
+    if not shown.isprintable():
+        shown = shown.translate(_SHOWN)
     caret = start - left
     width = max(1, min(end, right) - start)
     if left > 0:

@@ -6,7 +6,6 @@ import functools
 from pathlib import Path
 
 GRAMMAR_PATH = Path(__file__).with_name("maestro.lark")
-JSON_GRAMMAR_PATH = Path(__file__).with_name("json.lark")
 
 
 def get_parser(*, keep_all_tokens: bool = False):
@@ -31,20 +30,5 @@ def _spec_parser(keep_all_tokens: bool):
         propagate_positions=True,
         maybe_placeholders=True,
         keep_all_tokens=keep_all_tokens,
-        cache=True,
-    )
-
-
-@functools.lru_cache(maxsize=None)
-def get_json_parser():
-    """A JSON parser that keeps positions, for placing findings in .json bodies."""
-    from lark import Lark
-
-    return Lark(
-        JSON_GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
         cache=True,
     )
