@@ -9,15 +9,6 @@ EXIT_REQUIREMENTS_UNMET = 4
 EXIT_INTERRUPTED = 130  # the shell's convention for a SIGINT
 EXIT_TERMINATED = 143  # ... and for a SIGTERM (128 + 15)
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  success (warnings allowed)
-  1  the spec or body has errors
-  2  usage error, or a file cannot be read
-  3  the run failed, timed out, or the server could not be reached
-  4  the run completed but a mandatory requirement was unmet
-     or the score was below --min-score"""
-
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug in maestro-spec, never the input
 
 # What each code means, for the --help of each command: a command lists only
@@ -27,9 +18,10 @@ EXIT_MEANINGS = {
     EXIT_SPEC_ERRORS: "the spec or body has errors",
     EXIT_USAGE: "usage error, or a file cannot be read",
     EXIT_RUN_FAILED: "the run failed, timed out, or the server could not be reached",
-    EXIT_REQUIREMENTS_UNMET: "the run completed but a mandatory requirement was unmet\n     or the score was below --min-score",
+    EXIT_REQUIREMENTS_UNMET: "the run completed but a mandatory requirement was unmet\n      or the score was below --min-score",
     EXIT_INTERNAL: "internal error: a bug in maestro-spec (MAESTRO_DEBUG=1 shows the traceback)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); a run keeps going: maestro runs attach ID",
+    EXIT_TERMINATED: "terminated (SIGTERM); the same",
 }
 
 
@@ -37,5 +29,9 @@ def exit_codes_help(codes, meanings: dict[int, str] | None = None) -> str:
     """The "Exit codes:" epilog of a command that can return `codes`;
     `meanings` words a code for that command."""
     words = {**EXIT_MEANINGS, **(meanings or {})}
-    rows = [f"  {code:<2} {words[code]}" for code in codes]
+    rows = [f"  {code:<3} {words[code]}" for code in codes]
     return "\b\nExit codes:\n" + "\n".join(rows)
+
+
+# What a command that runs specs can return (run, runs attach, watch).
+RUN_EXIT_CODES = (EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_RUN_FAILED, EXIT_REQUIREMENTS_UNMET, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED)

@@ -11,7 +11,7 @@ import click
 from ..compiler import limits as L
 from ..compiler.endpoint import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV
 from ..compiler.sources import InputFileError, compile_path
-from ..exitcodes import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
+from ..exitcodes import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RUN_EXIT_CODES, exit_codes_help
 from ..runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES
 from .common import (
     expand_paths,
@@ -26,12 +26,8 @@ from .common import (
 DEFAULT_JOBS = 4
 
 RUN_HELP_EPILOG = (
-    EXIT_CODES_HELP
+    exit_codes_help(RUN_EXIT_CODES)
     + """
-
-\b
-  130 interrupted (Ctrl-C); the run keeps going: maestro runs attach ID
-  143 terminated (SIGTERM); the same
 
 \b
 Environment:

@@ -357,7 +357,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             values[name] = vars.values[name]
         elif p.default is not None:
             values[name] = p.default.value
-        elif require_values and name in used:
+        elif require_values and name in used and name not in vars.unreadable:
             diagnostics.append(
                 Diagnostic(
                     "E105",

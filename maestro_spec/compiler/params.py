@@ -21,6 +21,8 @@ class Vars:
     # Files the values were read from (watch mode follows them).
     files: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Names whose value could not be read (E107 said so; no E105 repeats it).
+    unreadable: set[str] = field(default_factory=set)
 
 
 def _read_text(path: Path, what: str, out: Vars) -> str | None:
@@ -74,6 +76,7 @@ def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, 
         if value.startswith("@"):
             text = _read_text(Path(value[1:]), f"--var {key}", out)
             if text is None:
+                out.unreadable.add(key)
                 continue
             # One trailing newline is the file's, not the author's text.
             value = text.removesuffix("\n").removesuffix("\r")

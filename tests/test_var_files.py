@@ -1,0 +1,13 @@
+"""A --var file that cannot be read is one finding, not two."""
+
+from __future__ import annotations
+
+from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.params import load_vars
+
+
+def test_an_unreadable_var_file_is_reported_once(tmp_path):
+    vars = load_vars([f"document=@{tmp_path / 'missing.txt'}"])
+    compiled = compile_text('param document\ninput "{{document}}"\n', vars)
+    assert [d.code for d in compiled.diagnostics] == ["E107"]
+    assert not compiled.ok
