@@ -445,9 +445,9 @@ def test_help_documents_exit_codes():
         proc = maestro(*args)
         assert proc.returncode == 0
         assert "Exit codes:" in proc.stdout
-        assert "1  the spec or body has errors" in proc.stdout
-        assert "2  usage error, or a file cannot be read" in proc.stdout
-        assert "70 internal error" in proc.stdout
+        assert "1   the spec or body has errors" in proc.stdout
+        assert "2   usage error, or a file cannot be read" in proc.stdout
+        assert "70  internal error" in proc.stdout
 
 
 def test_compile_stays_off_the_heavy_imports(write):

@@ -364,5 +364,5 @@ def test_record_is_written_before_output(fast, tmp_path, home, monkeypatch):
 
 def test_help_documents_exit_codes():
     result = invoke(["run", "--help"])
-    for line in ("0  success", "3  the run failed", "4  the run completed but a mandatory", "130 interrupted", "MAESTRO_HOME"):
+    for line in ("0   success", "3   the run failed", "4   the run completed but a mandatory", "130 interrupted", "143 terminated", "MAESTRO_HOME"):
         assert line in result.stdout

@@ -31,13 +31,12 @@ from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, T
 from ..compiler.wire import Run
 from .answer import read_run
 from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent, judge, unmet_mandatory
-from .sanitize import for_terminal, one_line
+from .sanitize import for_terminal, one_line, shown_id
 from .store import RunRecord
 
 _EXCERPT_CHARS = 120
 _CALL_PARAMETER_CHARS = 40  # a tool call's parameters, shown on one line ...
 _CALL_RESPONSE_CHARS = 50  # ... and the start of its response
-_ID_CHARS = 100  # a longer run id is shown cut; `maestro runs show/attach` take a prefix
 _NAME_CHARS = 200  # requirement names, tool names, finish reasons
 _SPINNER = "dots"
 
@@ -50,11 +49,6 @@ def _text(text, style: str = "") -> Text:
 def _line(text, limit: int | None = _NAME_CHARS, style: str = "") -> Text:
     """Server text on one line, controls escaped, at most `limit` characters."""
     return Text(one_line(str(text), limit), style=style)
-
-
-def shown_id(run_id: str | None) -> str:
-    """A run id as it may be printed: one line, controls escaped, not endless."""
-    return one_line(run_id, _ID_CHARS) if run_id else "-"
 
 
 _PIPE_WIDTH = 160  # piped output is for reading later or for grep: do not fold it at 80

@@ -146,3 +146,11 @@ def depth(data, limit: int) -> int:
             children = value.values() if isinstance(value, dict) else value
             stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
     return deepest
+
+
+ID_CHARS = 100  # a longer run id is shown cut; `maestro runs show/attach` take a prefix
+
+
+def shown_id(run_id: str | None) -> str:
+    """A run id as it may be printed: one line, controls escaped, not endless."""
+    return one_line(run_id, ID_CHARS) if run_id else "-"

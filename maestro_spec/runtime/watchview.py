@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .requestdiff import diff_requests, render_plan, summarize
+from .sanitize import one_line, shown_id
 
 if TYPE_CHECKING:
     from .outcome import RunOutcome, StatusEvent
@@ -73,7 +74,7 @@ def plan_lines(job: "RunJob", previous: dict | None, since: str | None) -> list[
 
 
 def run_name(job: "RunJob") -> str:
-    return f"run {job.run_id}" if job.run_id else f"run #{job.number}"
+    return f"run {shown_id(job.run_id)}" if job.run_id else f"run #{job.number}"
 
 
 def result_heading(job: "RunJob", latest: "Build | None") -> str:
@@ -168,7 +169,7 @@ class LogView(View):
 
         if event.phase == RUNNING and event.run_id and not job.announced:
             job.announced = True
-            self._write(f"run {event.run_id} submitted: {event.status}")
+            self._write(f"run {shown_id(event.run_id)} submitted: {one_line(event.status or '', 40)}")
         elif event.phase == RETRYING and event.detail:
             self._write(f"{run_name(job)}: {event.detail}")
 
@@ -333,7 +334,7 @@ class TerminalView(View):
         if e is None or not e.run_id:
             what = "submitting"
         else:
-            what = f"run {e.run_id} · {e.status or 'waiting'}"
+            what = f"run {shown_id(e.run_id)} · {one_line(e.status or 'waiting', 40)}"
         detail = f" · {e.detail}" if e is not None and e.detail else ""
         return f"{spin} {what} · {time.monotonic() - started:.1f} s{detail}"
 
