@@ -48,6 +48,9 @@ SCHEMA = st.one_of(
 def parameters(draw) -> dict:
     names = draw(st.lists(KEY, max_size=3, unique=True))
     props = {n: {"type": draw(st.sampled_from(L.PARAMETER_TYPES)), "description": draw(TEXT)} for n in names}
+    for prop in props.values():  # more JSON Schema keywords than the two documented ones (W237)
+        if draw(st.booleans()):
+            prop["enum"] = draw(st.lists(TEXT, min_size=1, max_size=3))
     out = {"type": "object", "properties": props}
     required = [n for n in names if draw(st.booleans())]
     if required:

@@ -103,12 +103,13 @@ class ToolField:
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """parameter NAME TYPE "description" [required], in an http tool."""
+    """parameter NAME TYPE "description" [required] [{ more schema keywords }], in an http tool."""
 
     name: Union[Name, Str]
     type: Name
     description: Str
     required: Span | None
+    extra: "Block | None"
     span: Span
 
 

@@ -122,6 +122,10 @@ def _repeated_fields(spec: ast.Spec) -> list[Diagnostic]:
     for node in _values(spec):
         if isinstance(node, ast.Block):
             repeated(node.entries, lambda e: e.key.value, "block")
+    for p in (p for t in spec.of(ast.Tool) for p in t.parameters if p.extra is not None):
+        for e in p.extra.entries:
+            if e.key.value in ("type", "description"):
+                out.append(Diagnostic("E109", f"'{e.key.value}' is given twice for this parameter: the row says it", e.span, f"drop '{e.key.value}' from the block"))
     for tool in spec.of(ast.Tool):
         repeated(tool.fields, lambda f: f.key.value, "tool")
         repeated(tool.parameters, lambda p: p.name.value, "tool's parameters")
@@ -131,6 +135,7 @@ def _repeated_fields(spec: ast.Spec) -> list[Diagnostic]:
 def _values(spec: ast.Spec):
     """Every value node of the spec, nested ones included."""
     stack = [f.value for t in spec.of(ast.Tool) for f in t.fields] + [o.value for o in spec.of(ast.OutputType)]
+    stack += [p.extra for t in spec.of(ast.Tool) for p in t.parameters if p.extra is not None]
     while stack:
         node = stack.pop()
         yield node

@@ -165,7 +165,9 @@ def _tool_stmt(item: dict) -> str:
         required = set(spec.get("required", ()))
         for name, prop in spec.get("properties", {}).items():
             row = f"{_PAD}parameter {_word(name, label=True)} {_word(prop['type'], label=True)} {_string(prop['description'], 0, short=True)}"
-            rows.append(row + (" required" if name in required else ""))
+            row += " required" if name in required else ""
+            extra = {k: v for k, v in prop.items() if k not in ("type", "description")}
+            rows.append(row + (" " + _value(extra, 4) if extra else ""))
     if not rows:
         return head
     return "\n".join([head + " {", *rows, "}"])

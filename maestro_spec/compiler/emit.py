@@ -144,8 +144,11 @@ class _Emitter:
             name = p.name.value
             if name in properties:
                 continue  # declared twice: E109
-            properties[name] = {"type": p.type.value, "description": self.text(p.description)}
             at = (*path, "properties", name)
+            properties[name] = {"type": p.type.value, "description": self.text(p.description)}
+            if p.extra is not None:  # type and description are the row's (E109 for a second one)
+                extra = self.value(p.extra, at)
+                properties[name].update((k, v) for k, v in extra.items() if k not in properties[name])
             spans[at] = p.span
             spans[(*at, "type")] = p.type.span
             spans[(*at, "description")] = p.description.span

@@ -353,13 +353,15 @@ class _Printer:
 
     def parameter_row(self, t: Tree, indent: int, columns: tuple[int, int]) -> None:
         """parameter NAME TYPE "description" [required], names and types aligned."""
-        keyword, name, kind, description, required = t.children
+        keyword, name, kind, description, required, extra = t.children
         self.tok(keyword, _line(indent))
         self.key(name, _space(indent + INDENT))
         self.tok(kind, _space(indent + INDENT, spaces=columns[0] - len(self.key_text(name)) + 1))
         self.string(description, _space(indent + INDENT, spaces=columns[1] - len(str(kind)) + 1))
         if required is not None:
             self.tok(required, _space(indent + INDENT))
+        if extra is not None:
+            self.map(extra, indent, _space(indent + INDENT))
 
     def value(self, v, indent: int, sep: _Sep) -> None:
         """Any value: a string, a bare word or literal, a list, a map block."""

@@ -169,8 +169,8 @@ class _ToAST(Transformer):
 
     @v_args(meta=True)
     def parameter_row(self, meta, children):
-        name, kind, description, required = children
-        return ast.Parameter(name, kind, description, span_of(required) if required else None, span_of(meta))
+        name, kind, description, required, extra = children
+        return ast.Parameter(name, kind, description, span_of(required) if required else None, extra, span_of(meta))
 
     def tool_body(self, children):
         return tuple(children)

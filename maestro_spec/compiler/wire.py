@@ -44,7 +44,11 @@ class Requirement(_Strict):
     is_mandatory: bool = False
 
 
-class ParameterProperty(_Strict):
+class ParameterProperty(BaseModel):
+    # AI21 documents type and description; more JSON Schema keywords (enum,
+    # items) are passed on, with a warning from the checker (W237).
+    model_config = ConfigDict(extra="allow")
+
     type: Literal[L.PARAMETER_TYPES]
     description: str
 
