@@ -170,3 +170,12 @@ def test_cli_broken_json_is_a_diagnostic_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["decompile", str(path)])
     assert result.exit_code == 1 and "error[E005]: invalid JSON" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_body_with_undocumented_fields_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "body.json"
+    path.write_text('{"input": "x", "verbose": true}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["decompile", str(path)])
+    assert result.exit_code == 1
+    assert "cannot be written as a spec: verbose: only in AI21's OpenAPI document" in result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.stderr

@@ -129,6 +129,7 @@ def decompile(body, output):
     (is_mandatory false) are left out: they mean the same to the API.
     - reads the body from stdin.
     """
+    from ..compiler.decompile import NoSpecForm
     from ..compiler.decompile import decompile as to_spec
     from ..compiler.jsonbody import check_json_text
 
@@ -142,7 +143,12 @@ def decompile(body, output):
         click.echo(render("text", name, checked.diagnostics, text), err=True)
     if count_errors(checked.diagnostics):
         raise SystemExit(EXIT_SPEC_ERRORS)
-    spec = to_spec(checked.request)
+    try:
+        spec = to_spec(checked.request)
+    except NoSpecForm as e:
+        click.echo(f"error: {name} cannot be written as a spec: {e}", err=True)
+        click.echo("  hint: remove those fields to decompile the rest; the JSON body itself is valid", err=True)
+        raise SystemExit(EXIT_SPEC_ERRORS) from None
     write_or_echo(spec, output)
 
 

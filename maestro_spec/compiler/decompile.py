@@ -27,6 +27,11 @@ class DecompileError(RuntimeError):
     """The spec would not compile back to the body: a bug, never the user's."""
 
 
+class NoSpecForm(ValueError):
+    """The body holds fields the language has no keyword for (the fields only
+    in AI21's OpenAPI document, W207): it is valid, but cannot be a spec."""
+
+
 def canonical(body: dict) -> dict:
     """The body as a spec says it, with the same meaning, in today's shape:
     legacy tool_resources moved into their tools[] items; nulls, empty lists
@@ -63,6 +68,8 @@ def _tool_item(item: dict, legacy: dict) -> dict:
     out = _pruned(merged)
     if L.HTTP == kind:
         params = out.setdefault("function", {}).get("parameters") or {}
+        if params.get("additionalProperties") or params.get("additional_properties"):
+            raise NoSpecForm("additionalProperties true: a spec's parameters are always the declared ones")
         params = {k: v for k, v in params.items() if k not in ("additionalProperties", "additional_properties") or v}
         params = {"type": "object", "properties": params.get("properties", {}), **{k: v for k, v in params.items() if k not in ("type", "properties")}}
         if not params.get("required"):
@@ -113,7 +120,10 @@ def decompile(body: dict) -> str:
         paragraphs.append(["output_type " + _value(body["output_type"])])
     unsaid = [k for k in body if k not in _SAID]
     if unsaid:
-        raise DecompileError(f"{', '.join(unsaid)}: undocumented fields that a spec has no keyword for")
+        raise NoSpecForm(
+            f"{', '.join(unsaid)}: only in AI21's OpenAPI document, and the language has no keyword for "
+            + ("it" if len(unsaid) == 1 else "them")
+        )
     text = "\n\n".join("\n".join(p) for p in paragraphs if p) + "\n"
     formatted = format_text(text).text
     back = compile_text(formatted or "", env={})
