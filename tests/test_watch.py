@@ -676,6 +676,7 @@ def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
         ("rejected", "error", None, True),
         ("rate-limited", "error", None, True),
         ("502", "error", None, False),
+        ("503", "error", None, True),  # refused before any work: policy.post_meaning
         ("no-answer", "unknown", None, False),
         ("not-a-run", "error", None, False),
         ("unreachable", "unknown", None, False),  # the record says a run may exist: it wins
@@ -692,9 +693,11 @@ def test_only_a_post_that_certainly_created_no_run_may_be_sent_again(error, reco
         "unreachable": E.Unreachable("u", "connection refused"),
         "rejected": E.RequestRejected(422, "bad"),
         "rate-limited": E.RateLimited(3, None),
-        "502": E.ServerError(502, 0, "<html>"),
+        # as the client reports a POST's failures (client._status_failure, _run_from)
+        "502": E.MaybeSubmitted("u", "HTTP 502: <html>", answered=True),
+        "503": E.ServerError(503, 0, "busy"),
         "no-answer": E.MaybeSubmitted("u", "reset"),
-        "not-a-run": E.BadResponse("u", "HTTP 200 and no JSON"),
+        "not-a-run": E.MaybeSubmitted("u", "HTTP 200 and no JSON", answered=True),
     }
     record = RunRecord(id="r", request={}, target="t", base_url="u", status=record_status, run_id=run_id)
     outcome = RunOutcome(request={}, error=failures[error], record=record)
