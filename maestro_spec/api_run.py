@@ -3,7 +3,7 @@
 A thin layer over maestro_spec.runtime.execute (the function `maestro run`
 uses): the same key and host rules, records, retries, polling and exit-code
 judgement. What cannot start (no key, an insecure URL, both `local` and
-`base_url`) raises RunError before anything is sent; a run that starts comes
+`base_url`) raises maestro_spec.RuntimeFailure before anything is sent; a run that starts comes
 back as a RunResult whatever happened to it (failed, timed out, unreachable),
 so a caller judges it as `maestro run` does, by `exit_code`.
 """
@@ -137,7 +137,7 @@ async def run_async(
     spec: a name for the record. on_status: called with each StatusEvent.
 
     Raises SpecError when the request has errors (nothing is sent) and
-    RunError when the run cannot start (no key, insecure URL, no local server).
+    RuntimeFailure when the run cannot start (no key, insecure URL, no local server).
     """
     from .runtime import errors as E
     from .runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
