@@ -68,6 +68,11 @@ class RunResult:
         """The local record of the run (`maestro runs show ID`), or None with record=False."""
         return self.outcome.record
 
+    def __repr__(self) -> str:
+        # Not the dataclass repr: the outcome holds the request, and with it
+        # the values of credential headers, which are never printed.
+        return f"<RunResult {self.run_id or 'no run'}: {self.status}, exit_code {self.exit_code}>"
+
     def to_dict(self) -> dict | None:
         """The Run object as `maestro run --json` prints it, or None without one."""
         run = self.run
@@ -93,6 +98,18 @@ def _target(base_url: str | None, api_key: str | None, local: bool) -> tuple[str
         if not is_loopback(urlsplit(url).hostname or ""):
             raise E.MissingKey(url)
     return url, key or None
+
+
+def _check_options(timeout: float | None, poll_interval: float | None, max_retries: int | None, min_score: float | None) -> None:
+    """The ranges `maestro run` accepts for the same options (ValueError otherwise)."""
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout={timeout!r}: a number of seconds above 0")
+    if poll_interval is not None and not 0.01 <= poll_interval <= 600:
+        raise ValueError(f"poll_interval={poll_interval!r}: seconds within 0.01 .. 600, or None for the adaptive schedule")
+    if max_retries is not None and (isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= 20):
+        raise ValueError(f"max_retries={max_retries!r}: an int within 0 .. 20")
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise ValueError(f"min_score={min_score!r}: a score within 0 .. 1")
 
 
 def _checked(request: Mapping[str, Any]) -> dict:
@@ -139,12 +156,16 @@ async def run_async(
     Raises SpecError when the request has errors (nothing is sent) and
     RuntimeFailure when the run cannot start (no key, insecure URL, no local server).
     """
+    from .compiler import limits as L
     from .runtime import errors as E
     from .runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
     from .runtime.outcome import RunSettings
     from .runtime.poll import execute
 
+    _check_options(timeout, poll_interval, max_retries, min_score)
     body = _checked(request)
+    if min_score is not None and L.INCLUDE_REQUIREMENTS_RESULT not in (body.get("include") or ()):
+        raise ValueError(f"min_score needs the run's score: the spec must `include {L.INCLUDE_REQUIREMENTS_RESULT}`")
     url, key = _target(base_url, api_key, local)
     server = None
     if local:

@@ -350,3 +350,27 @@ def test_run_inside_an_event_loop_points_at_run_async():
 
     with pytest.raises(RuntimeError, match="run_async"):
         asyncio.run(inside())
+
+
+def test_a_result_prints_without_the_request_and_its_header_values():
+    result = maestro_spec.run(maestro_spec.loads(_MCP, env={"GH_TOKEN": "ghp-secret-value-1"}), local=True, poll_interval=0.05)
+    assert result.ok and "ghp-secret-value-1" not in repr(result) + str(result) + json.dumps(result.to_dict())
+    assert repr(result) == f"<RunResult {result.run_id}: completed, exit_code 0>"
+    assert "ghp-secret-value-1" not in json.dumps(result.record.request)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"timeout": 0}, "timeout=0"),
+        ({"poll_interval": 0.001}, "poll_interval=0.001"),
+        ({"max_retries": 21}, "max_retries=21"),
+        ({"min_score": 1.5}, "min_score=1.5"),
+        ({"min_score": 0.5}, "include requirements_result"),
+    ],
+)
+def test_options_outside_what_maestro_run_accepts_are_value_errors(options, message, recorder):
+    url, seen = recorder
+    with pytest.raises(ValueError, match=message):
+        maestro_spec.run({"input": "x"}, base_url=url, **options)
+    assert seen == []

@@ -60,3 +60,11 @@ def test_every_public_name_is_documented():
     doc = DOC.read_text(encoding="utf-8")
     missing = [name for name in maestro_spec.__all__ if not name.startswith("_") and not re.search(rf"`(maestro_spec\.)?{name}\b", doc)]
     assert missing == []
+
+
+def test_the_readme_example_runs(in_repo, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MAESTRO_HOME", str(tmp_path))
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## From Python", 1)[1].split("\n## ", 1)[0]
+    ((line, code, _),) = blocks(section)
+    exec(compile(code, "README.md (From Python)", "exec"), {})
+    assert capsys.readouterr().out == "completed 0\n"
