@@ -74,6 +74,14 @@ class SpecError(ValueError):
     def __str__(self) -> str:
         return self.args[0]
 
+    def __reduce__(self):
+        # The default would call __init__ with the rendered text (pickle, multiprocessing).
+        return _spec_error, (self.diagnostics, self.text, self.path)
+
+
+def _spec_error(diagnostics, text, path) -> SpecError:
+    return SpecError(diagnostics, text=text, path=path)
+
 
 class CompileResult:
     """What compiling a spec found. `request` is the body to send, and raises

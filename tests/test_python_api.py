@@ -374,3 +374,17 @@ def test_options_outside_what_maestro_run_accepts_are_value_errors(options, mess
     with pytest.raises(ValueError, match=message):
         maestro_spec.run({"input": "x"}, base_url=url, **options)
     assert seen == []
+
+
+def test_a_spec_error_survives_pickling_for_multiprocessing():
+    import pickle
+
+    with pytest.raises(maestro_spec.SpecError) as caught:
+        maestro_spec.load(EXAMPLES / "errors" / "enum-typos.maestro")
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (again.diagnostics, again.text, again.path, str(again)) == (caught.value.diagnostics, caught.value.text, caught.value.path, str(caught.value))
+
+
+def test_a_value_for_no_param_is_a_warning_that_names_the_dict_entry():
+    result = maestro_spec.compile('input "x"\n', vars={"tone": "formal"})
+    assert result.ok and [(d.code, d.message) for d in result.warnings] == [("W108", "vars['tone'] gives a value for 'tone', which is not a param of this spec")]
