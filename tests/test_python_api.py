@@ -37,6 +37,9 @@ def _loaded_after(code: str) -> list[str]:
 
 def test_import_loads_no_parser_client_or_server():
     assert _loaded_after("import maestro_spec\nmaestro_spec.SpecError, maestro_spec.loads, maestro_spec.RunResult") == []
+    probe = "import sys, maestro_spec\nprint(sorted(m for m in sys.modules if m.startswith('maestro_spec')))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "['maestro_spec']", proc.stderr  # not even the compiler, until a call needs it
 
 
 def test_compiling_loads_the_parser_and_no_runtime():
