@@ -391,3 +391,16 @@ def test_a_spec_error_survives_pickling_for_multiprocessing():
 def test_a_value_for_no_param_is_a_warning_that_names_the_dict_entry():
     result = maestro_spec.compile('input "x"\n', vars={"tone": "formal"})
     assert result.ok and [(d.code, d.message) for d in result.warnings] == [("W108", "vars['tone'] gives a value for 'tone', which is not a param of this spec")]
+
+
+def test_on_status_follows_the_run_and_runs_go_concurrently(recorder):
+    url, seen = recorder
+    events = []
+
+    async def three():
+        return await asyncio.gather(*(maestro_spec.run_async({"input": f"n{i}"}, base_url=url, on_status=events.append, spec=f"s{i}") for i in range(3)))
+
+    results = asyncio.run(three())
+    assert [r.status for r in results] == ["completed"] * 3 and len(seen) == 3
+    assert {e.spec for e in events} == {"s0", "s1", "s2"} and {e.phase for e in events} >= {"submitting", "done"}
+    assert all(e.run_id == "run-1" for e in events if e.phase == "done")
