@@ -59,6 +59,12 @@ class RunResult:
         return self.outcome.verdict
 
     @property
+    def hint(self) -> str | None:
+        """The next step after a failure (e.g. how to resume a timed-out run), or None."""
+        error = self.outcome.error
+        return error.hint if error is not None else None
+
+    @property
     def result(self) -> Any:
         """The run's result (text, or the object output_type asked for), or None."""
         return self.run.result if self.run is not None else None

@@ -281,7 +281,7 @@ def _home(tmp_path, monkeypatch):
 def test_run_local_completes_and_records_the_run(tmp_path):
     body = maestro_spec.load(EXAMPLES / "invoice.maestro")
     result = maestro_spec.run(body, local=True, poll_interval=0.05, spec="invoice")
-    assert (result.status, result.exit_code, result.ok, result.error) == ("completed", 0, True, None)
+    assert (result.status, result.exit_code, result.ok, result.error, result.hint) == ("completed", 0, True, None, None)
     assert result.run.id == result.run_id and isinstance(result.result, str)
     assert result.to_dict()["requirements_result"]["requirements"][0]["name"] == "field presence validation"
     assert result.record is not None and result.record.run_id == result.run_id and result.record.target == "local"
@@ -404,3 +404,11 @@ def test_on_status_follows_the_run_and_runs_go_concurrently(recorder):
     assert [r.status for r in results] == ["completed"] * 3 and len(seen) == 3
     assert {e.spec for e in events} == {"s0", "s1", "s2"} and {e.phase for e in events} >= {"submitting", "done"}
     assert all(e.run_id == "run-1" for e in events if e.phase == "done")
+
+
+def test_a_timeout_leaves_the_run_going_and_says_how_to_resume():
+    with server(run_seconds=30) as s:
+        result = maestro_spec.run({"input": "slow"}, base_url=s.base_url, timeout=0.3, poll_interval=0.05)
+    assert (result.status, result.exit_code) == ("in_progress", 3) and result.run_id
+    assert result.error == f"run {result.run_id} is still in progress after 0.3 s"
+    assert result.hint == f"it keeps going on the server; pick it up with: maestro runs attach {result.run_id}"
