@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .api import CompileResult
     from .compiler.wire import Run
     from .runtime.outcome import RunOutcome, StatusEvent
     from .runtime.store import RunRecord
@@ -118,10 +119,12 @@ def _check_options(timeout: float | None, poll_interval: float | None, max_retri
         raise ValueError(f"min_score={min_score!r}: a score within 0 .. 1")
 
 
-def _checked(request: Mapping[str, Any]) -> dict:
+def _checked(request: Mapping[str, Any] | CompileResult) -> dict:
     """The request as a dict, or SpecError when `maestro check` finds errors in it."""
-    from .api import BODY_NAME, SpecError, check
+    from .api import BODY_NAME, CompileResult, SpecError, check
 
+    if isinstance(request, CompileResult):
+        request = request.request  # SpecError while the spec has errors
     if not isinstance(request, Mapping):
         raise TypeError(f"request is a dict (from maestro_spec.load/loads), not {type(request).__name__}")
     body = dict(request)
@@ -132,7 +135,7 @@ def _checked(request: Mapping[str, Any]) -> dict:
 
 
 async def run_async(
-    request: Mapping[str, Any],
+    request: Mapping[str, Any] | CompileResult,
     *,
     base_url: str | None = None,
     api_key: str | None = None,
@@ -147,6 +150,8 @@ async def run_async(
     on_status: Callable[[StatusEvent], None] | None = None,
 ) -> RunResult:
     """Submit a compiled request, follow it to the end, and return the RunResult.
+
+    request: the body (from load/loads, or any client's dict), or a CompileResult.
 
     base_url: the API's base URL (default AI21_API_HOST, else AI21's cloud).
     api_key: default AI21_API_KEY; sent only over https or to a loopback host.
@@ -203,7 +208,7 @@ async def run_async(
 
 
 def run(
-    request: Mapping[str, Any],
+    request: Mapping[str, Any] | CompileResult,
     *,
     base_url: str | None = None,
     api_key: str | None = None,

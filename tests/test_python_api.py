@@ -412,3 +412,11 @@ def test_a_timeout_leaves_the_run_going_and_says_how_to_resume():
     assert (result.status, result.exit_code) == ("in_progress", 3) and result.run_id
     assert result.error == f"run {result.run_id} is still in progress after 0.3 s"
     assert result.hint == f"it keeps going on the server; pick it up with: maestro runs attach {result.run_id}"
+
+
+def test_run_takes_a_compile_result_and_refuses_one_with_errors(recorder):
+    url, seen = recorder
+    assert maestro_spec.run(maestro_spec.compile('input "a"\n'), base_url=url).ok
+    with pytest.raises(maestro_spec.SpecError, match="E240"):
+        maestro_spec.run(maestro_spec.compile('input "a"\nbudget hihg\n'), base_url=url)
+    assert [r["body"] for r in seen] == [{"input": "a"}]
