@@ -43,6 +43,17 @@ def _read_text(path: Path, what: str, out: Vars) -> str | None:
     return None
 
 
+def var_text(value) -> str | None:
+    """A param's value as the spec's text: a string as it is, a number or a
+    boolean as JSON writes it (1.5, true); None for anything else (the
+    --var-file rule, shared with the Python API)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return None
+
+
 def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, ...] | list[str] = ()) -> Vars:
     """--var-file values first, then --var (a --var overrides a file's value)."""
     out = Vars()
@@ -64,10 +75,11 @@ def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, 
             out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: expected a JSON object of names to values"))
             continue
         for key, value in data.items():
-            if isinstance(value, (dict, list)) or value is None:
+            text = var_text(value)
+            if text is None:
                 out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: the value of {key!r} must be a string, number or boolean"))
                 continue
-            out.values[key] = value if isinstance(value, str) else json.dumps(value)
+            out.values[key] = text
             out.sources[key] = name
     for arg in var_args:
         key, sep, value = arg.partition("=")
