@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,17 +13,14 @@ from . import ast
 from . import limits as L
 from .diagnostics import Diagnostic, Related, count_errors, sort_key
 from .emit import Emitted, emit, params_path
+from .envrefs import ENV_PREFIX, LOOKS_LIKE_TOKEN, credential_strings, templates
 from .params import Vars
 from .parse import STATEMENT_KEYWORDS, parse
 from .rules import an, check_request
-from .strings import PLACEHOLDER_RE, substitute
+from .strings import PLACEHOLDER_RE
 from .suggest import did_you_mean
 
 _SINGLE_VALUED = (ast.Input, ast.Model, ast.Budget, ast.Language, ast.Include, ast.SystemPrompt, ast.OutputType)
-ENV_PREFIX = "env."  # {{env.NAME}}: a credential read from the environment
-# A header value that reads like a literal credential: a scheme and a token,
-# or one long run of token characters mixing letters and digits.
-_TOKEN_RE = re.compile(r"^(?:(?:Bearer|Basic|Token)\s+\S{8,}|(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9_\-.=+/]{20,})$", re.I)
 
 
 @dataclass
@@ -76,7 +72,7 @@ def compile_text(
     reported = {d.path for d in own if d.path}  # the spec's own finding there is the more precise one
     diagnostics += own + [d for d in _placed(check_request(emitted.request), emitted, spec) if d.path not in reported]
     diagnostics.sort(key=sort_key)
-    return Compiled(emitted.request, diagnostics, spec, _secret_templates(spec, values))
+    return Compiled(emitted.request, diagnostics, spec, templates(spec, values))
 
 
 def _repeated_statements(spec: ast.Spec) -> list[Diagnostic]:
@@ -227,39 +223,6 @@ def _schema_file(spec: ast.Spec, base_dir) -> tuple[dict | None, list[Diagnostic
     return schema, []
 
 
-def _secret_strings(spec: ast.Spec):
-    """(tool index, Str) for every string written in a credential field."""
-    for i, tool in enumerate(spec.of(ast.Tool)):
-        t = L.TOOLS.get(tool.type.value)
-        keywords = t.by_keyword() if t else {}
-        for f in tool.fields:
-            if f.key.value in keywords and keywords[f.key.value][1].secret:
-                stack = [f.value]
-                while stack:
-                    node = stack.pop()
-                    if isinstance(node, ast.Str):
-                        yield i, node
-                    elif isinstance(node, ast.Block):
-                        stack += [e.value for e in node.entries]
-                    elif isinstance(node, ast.List):
-                        stack += node.items
-
-
-def _secret_templates(spec: ast.Spec, values: dict[str, str]) -> dict[tuple, str]:
-    out = {}
-    keep_env = {k: v for k, v in values.items() if not k.startswith(ENV_PREFIX)}
-    for i, tool in enumerate(spec.of(ast.Tool)):
-        t = L.TOOLS.get(tool.type.value)
-        keywords = t.by_keyword() if t else {}
-        for f in tool.fields:
-            if f.key.value in keywords and keywords[f.key.value][1].secret and isinstance(f.value, ast.Block):
-                wire = keywords[f.key.value][0]
-                for e in f.value.entries:
-                    if isinstance(e.value, ast.Str):
-                        out[("tools", i, *wire, e.key.value)] = substitute(e.value.value, keep_env)
-    return out
-
-
 def _strings(spec: ast.Spec):
     for s in spec.statements:
         if isinstance(s, ast.Input):
@@ -307,9 +270,9 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
                 )
 
     values: dict[str, str] = {}
-    secret = {id(s) for _, s in _secret_strings(spec)}
-    for _, s in _secret_strings(spec):
-        if not s.placeholders and _TOKEN_RE.match(s.value.strip()):
+    secret = {id(s) for s in credential_strings(spec)}
+    for s in credential_strings(spec):
+        if not s.placeholders and LOOKS_LIKE_TOKEN.match(s.value.strip()):
             diagnostics.append(
                 Diagnostic(
                     "W113",

@@ -10,7 +10,7 @@ from lsprotocol import types as lsp
 from ..compiler import ast
 from . import catalog
 from .analysis import Analysis
-from ..compiler.check import ENV_PREFIX
+from ..compiler.envrefs import ENV_PREFIX
 from .context import FIELD_VALUE, MANDATORY, ROLE, STATEMENT, TOOL_FIELD, VALUE, context_at, word_at
 
 
