@@ -197,7 +197,9 @@ def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float,
     """wall s, CPU s (user+sys), peak RSS MiB, stdout, stderr, exit code: the child's own rusage."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=err, text=True)
+        # posix_spawn (no cwd, close_fds=False): a forked copy of this process would count in the child's peak RSS.
+        child_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        proc = subprocess.Popen(args, env=child_env, stdout=out, stderr=err, text=True, close_fds=False)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)

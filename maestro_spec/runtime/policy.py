@@ -17,10 +17,10 @@ Retries (see docs/runtime.md):
   it is at most MAX_RETRY_AFTER (and is at least MIN_RETRY_AFTER); a negative,
   NaN or unreadable one is ignored (the backoff applies).
 
-Polling: the wait before the next GET depends on the run's age: half a
-second at first, the SDK's 1 s from 1 s to 5 s (short runs are noticed as
-soon as the SDK notices them), then a fifth of the age up to 5 s (long runs
-cost few requests). When earlier runs of the same request say how long it
+Polling: the wait before the next GET depends on the run's age: the SDK's
+1 s up to 5 s (short runs are noticed as soon as the SDK notices them, with
+one GET fewer), then a fifth of the age up to 5 s (long runs cost few
+requests). When earlier runs of the same request say how long it
 takes (history.py), poll_delay_expected polls sparsely until just before that
 and densely around it.
 """
@@ -65,9 +65,7 @@ IN_FLIGHT_ERRORS: tuple[type[Exception], ...] = (
 # ---------------------------------------------------------------- polling
 # See poll_delay() and docs/runtime.md#polling for the reasoning.
 
-POLL_FIRST_DELAY = 0.5  # seconds before the first GET, and between GETs until ...
-POLL_STEADY_FROM = 1.0  # ... 1 s of age; from there the SDK's ...
-POLL_STEADY_DELAY = 1.0  # ... 1 s, held ...
+POLL_STEADY_DELAY = 1.0  # seconds: the SDK's interval, from the POST's answer ...
 POLL_GROWTH_FROM = 5.0  # ... until 5 s of age; then ...
 POLL_GROWTH = 0.2  # ... a fifth of the run's age ...
 POLL_MAX_DELAY = 5.0  # ... but never more than this (reached at 25 s)
@@ -213,21 +211,19 @@ def poll_delay(elapsed: float) -> float:
     `elapsed` s, when nothing says how long it will take.
 
         age       wait                 the end is noticed at most
-        < 1 s     0.5 s                0.5 s late
-        1-5 s     1 s (as the SDK)     1 s late
+        < 5 s     1 s (as the SDK)     1 s late
         5-25 s    a fifth of the age   20 % late
         > 25 s    5 s                  5 s late
 
-    The SDK GETs right after the POST and then every 1 s. We skip the GET
-    right after the POST (a run is never done then) and make one at 0.5 s
-    instead: the same GETs as the SDK up to 5 s, and a run that ends in that
-    time noticed as soon (sooner under 1 s). From 5 s the waits grow: a 10 s
-    run costs 10 GETs (the SDK 11), 30 s 15 (31), 2 min 34 (120, where the SDK
-    gives up). The price is lateness past 5 s: up to a fifth of the run time.
+    The SDK GETs right after the POST, then 1 s after each answer. Its first
+    GET never finds a run done (the POST's answer would have said so), so we
+    skip it: one GET fewer than the SDK for every run, and up to 5 s the rest
+    on the same 1 s grid (ours does not drift by the answers' time), so a run
+    is noticed as soon. From 5 s the waits grow: a 10 s run costs 9 GETs (the
+    SDK 11), 30 s 15 (31), 2 min 33 (121, where the SDK gives up). The price is
+    lateness past 5 s: up to a fifth of the run time, 5 s at most.
     """
     t = max(0.0, elapsed)
-    if t < POLL_STEADY_FROM:
-        return POLL_FIRST_DELAY
     if t < POLL_GROWTH_FROM:
         return POLL_STEADY_DELAY
     return min(POLL_MAX_DELAY, max(POLL_STEADY_DELAY, POLL_GROWTH * t))
