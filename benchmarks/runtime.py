@@ -13,12 +13,13 @@ clock. No figure comes from a client's own counters.
    `execute` with an empty store (no history), our `execute` with a store that
    keeps every round's records (history: the first round has none, so its
    figures are from rounds 2 on), and the SDK's AsyncAI21Client.create_and_poll.
-2. N = 50, 200 and 1000 concurrent runs of 2 s: `maestro run -j N` over N spec
+2. N = 50 and 200 (and 1000 with --full) concurrent runs of 2 s: `maestro run -j N` over N spec
    files with an empty MAESTRO_HOME, the same again (history: the first batch's
    records), and AsyncAI21Client + asyncio.gather of N create_and_poll; each
    its own process, in alternating order per repetition. Client CPU
    (user+sys, start-up included) and peak resident memory come from the
-   child's own rusage (os.wait4); GETs and latency from the server.
+   child's own rusage (os.wait4, by a small launcher process); GETs and
+   latency from the server.
 3. (--cpu-only runs just this) client CPU per request: 500 GETs of one run,
    one after another, by MaestroClient.retrieve and by the SDK's runs.retrieve.
 
@@ -26,7 +27,8 @@ clock. No figure comes from a client's own counters.
 for a quick look; the SDK's 1 s interval does not scale, so only --scale 1
 compares the schedules as they are. The server runs in its own process, so
 its CPU counts against neither client. Only 127.0.0.1 traffic. The default
-takes about 3 minutes; --quick about 40 s.
+takes about 3 minutes (on a quiet 2-core machine); --quick about 40 s;
+--full adds N = 1000, where the SDK's gather saturates a core for minutes.
 """
 
 from __future__ import annotations
@@ -193,19 +195,35 @@ SDK_GATHER_SCRIPT = textwrap.dedent(
 )
 
 
+# Linux counts the memory of the process that exec()ed into a child in the
+# child's peak RSS, so a child forked from this (large) process would report
+# this process's size. A small launcher forks each child instead, and reports
+# the child's own rusage.
+LAUNCHER = textwrap.dedent(
+    """
+    import json, os, subprocess, sys
+    proc = subprocess.Popen(sys.argv[2:])
+    _, status, usage = os.wait4(proc.pid, 0)
+    with open(sys.argv[1], "w") as f:
+        json.dump([usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], f)
+    """
+)
+
+
 def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float, float, str, str, int]:
     """wall s, CPU s (user+sys), peak RSS MiB, stdout, stderr, exit code: the child's own rusage."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "rusage.json"
         t0 = time.perf_counter()
-        # posix_spawn (no cwd, close_fds=False): a forked copy of this process would count in the child's peak RSS.
-        child_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-        proc = subprocess.Popen(args, env=child_env, stdout=out, stderr=err, text=True, close_fds=False)
-        _, status, usage = os.wait4(proc.pid, 0)
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(report), *args],
+            cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+        )
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode
+        if not report.exists():
+            raise SystemExit(f"the launcher failed: {done.stderr[-800:]}")
+        cpu, rss_kib, code = json.loads(report.read_text())
+        return wall, cpu, rss_kib / 1024, done.stdout, done.stderr, code
 
 
 def concurrency_part(ns: list[int], seconds: float, reps: int) -> None:
@@ -319,12 +337,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 and 5 s runs, 2 phases, N = 50 only (about 40 s)")
     parser.add_argument("--cpu-only", action="store_true", help="only part 3, CPU per request")
     parser.add_argument("--part", type=int, choices=(1, 2, 3), help="run one part only")
+    parser.add_argument("--full", action="store_true", help="also N = 1000 in part 2 (the SDK alone takes 1-3 minutes there)")
     args = parser.parse_args()
     if args.cpu_only:
         args.part = 3
     lengths = [2.0, 5.0] if args.quick else [2.0, 5.0, 10.0, 30.0]
     phases = [0.0, 0.5] if args.quick else [0.0, 0.25, 0.5, 0.75]
-    ns = [50] if args.quick else [50, 200, 1000]
+    ns = [50] if args.quick else [50, 200, 1000] if args.full else [50, 200]
     reps = 1 if args.quick else args.reps
     if args.part in (None, 1):
         latency_part([x * args.scale for x in lengths], [p * args.scale for p in phases], 2 if args.quick else args.rounds)

@@ -29,9 +29,19 @@ from __future__ import annotations
 
 import email.utils
 import math
+import sys
 from collections.abc import Callable, Mapping
 
-import httpx
+# httpx's __init__ imports its command-line tool (httpx._main) and with it
+# pygments and rich's progress bars and syntax highlighting: ~60 ms of every
+# start of `maestro run`. The runtime (policy is the first of its modules to
+# import httpx) never runs that tool; a None in sys.modules makes that
+# optional import fail at once, which httpx allows for (its `main` becomes a
+# stub asking for httpx[cli]). The `httpx` command, its own process, is unaffected.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)
+
+import httpx  # noqa: E402
 
 # ---------------------------------------------------------------- retries
 
