@@ -68,17 +68,20 @@ def test_many_calls_share_the_connections_asked_for():
 
 
 def test_a_post_that_never_got_a_connection_was_not_sent():
-    # One connection; the first POST holds it past the call timeout, so the second
-    # times out waiting for it: a run certainly not created (safe to send again).
+    # The only connection is busy (held here) past the call timeout: the POST times
+    # out waiting for it, a run certainly not created (safe to send again).
     async def go():
-        async with CountingServer(delay=0.6) as server:
+        async with CountingServer(delay=0.0) as server:
             async with MaestroClient(server.url, max_connections=1, read_timeout=0.3, max_retries=0) as client:
-                results = await asyncio.gather(
-                    client.create({"input": "one"}), client.create({"input": "two"}), return_exceptions=True
-                )
-        return server, results
+                busy = await client._lanes.acquire()
+                try:
+                    waited = await asyncio.gather(client.create({"input": "one"}), return_exceptions=True)
+                finally:
+                    client._lanes.release(busy)
+                after = await client.create({"input": "two"})  # the lane is free again
+        return server, waited[0], after
 
-    server, (first, second) = asyncio.run(asyncio.wait_for(go(), 10))
-    assert isinstance(first, E.RuntimeFailure) and first.run_may_exist  # sent, no answer in time
-    assert isinstance(second, E.RuntimeFailure) and not second.run_may_exist, second
+    server, waited, after = asyncio.run(asyncio.wait_for(go(), 10))
+    assert isinstance(waited, E.RuntimeFailure) and not waited.run_may_exist, waited
+    assert after.status == "in_progress"
     assert server.requests == 1
