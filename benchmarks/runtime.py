@@ -1,32 +1,34 @@
-"""The runtime against the official SDK, on the same local server.
+"""The runtime against the official SDK, on the same local server, counted at the server.
 
-    python benchmarks/runtime.py [--reps 3] [--runs 200] [--quick]
+    python benchmarks/runtime.py [--rounds 3] [--reps 2] [--scale 1] [--quick] [--cpu-only]
 
-1. Notice latency and GETs per run, for runs of 0.5, 2, 10 and 30 simulated
-   seconds: `maestro_spec.runtime.execute` (the adaptive schedule) beside the
-   SDK's `AI21Client.beta.maestro.runs.create_and_poll` (a GET every 1 s).
-   Latency = (result in hand) - (call started) - (run length): it includes
-   the POST's round trip for both.
+Every GET and every notice latency below is counted by the server
+(benchmarks/counting.py): the latency is the start of the answer to the
+first GET that says the run has ended, minus the run's end by the server's
+clock. No figure comes from a client's own counters.
 
-   A fixed 1 s poll lines up with whole-second runs (its GET at 2.00x s finds
-   a 2 s run just done), which flatters it: real run lengths do not fall on
-   whole seconds. So each length is also run shifted by 0.25, 0.5 and 0.75 s,
-   and the "all phases" columns average the four.
+1. One run per cell, runs of 2, 5, 10 and 30 s, each also shifted by 0.25, 0.5
+   and 0.75 s (a fixed 1 s grid lines up with whole seconds; real runs do not;
+   figures average the four phases). Per round, every cell at once: our
+   `execute` with an empty store (no history), our `execute` with a store that
+   keeps every round's records (history: the first round has none, so its
+   figures are from rounds 2 on), and the SDK's AsyncAI21Client.create_and_poll.
+2. N = 50 and 200 (and 1000 with --full) concurrent runs of 2 s: `maestro run -j N` over N spec
+   files with an empty MAESTRO_HOME, the same again (history: the first batch's
+   records), and AsyncAI21Client + asyncio.gather of N create_and_poll; each
+   its own process, in alternating order per repetition. Client CPU
+   (user+sys, start-up included) and peak resident memory come from the
+   child's own rusage (os.wait4, by a small launcher process); GETs and
+   latency from the server.
+3. (--cpu-only runs just this) client CPU per request: 500 GETs of one run,
+   one after another, by MaestroClient.retrieve and by the SDK's runs.retrieve.
 
-2. 200 concurrent runs (of 2 s, then of 10 s): wall time and client CPU per run for
-   `maestro run -j 64` (200 spec files, as a user would) beside an
-   AsyncAI21Client with asyncio.gather over create_and_poll; plus
-   `maestro run -j 200` for the same concurrency as the gather. Each client
-   is its own process; CPU is that process's user+sys (getrusage), start-up
-   included.
-
-3. Client CPU per request (`--cpu-only` runs just this, in seconds): 500 GETs
-   of one run, one after another, by our MaestroClient.retrieve and by the
-   SDK's AsyncAI21Client runs.retrieve, each in its own child process;
-   CPU is time.process_time() around the loop only (no start-up).
-
-The server runs in a separate process (one per part), so its CPU is not
-counted against either client. Only 127.0.0.1 traffic. Takes about 5 minutes.
+--scale shortens every run length (and the 2 s of part 2) by that factor,
+for a quick look; the SDK's 1 s interval does not scale, so only --scale 1
+compares the schedules as they are. The server runs in its own process, so
+its CPU counts against neither client. Only 127.0.0.1 traffic. The default
+takes about 3 minutes (on a quiet 2-core machine); --quick about 40 s;
+--full adds N = 1000, where the SDK's gather saturates a core for minutes.
 """
 
 from __future__ import annotations
@@ -35,14 +37,13 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import select
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -66,40 +67,12 @@ def spec_text(n: int) -> str:
     return changed
 
 
-SERVERS_SCRIPT = textwrap.dedent(
-    """
-    import json, sys
-    from maestro_spec.server.config import ServerConfig
-    from maestro_spec.server.embedded import LocalServer
-    servers = [LocalServer(ServerConfig(run_seconds=float(s), max_runs=100000)).start() for s in sys.argv[1:]]
-    print(json.dumps([s.base_url for s in servers]), flush=True)
-    sys.stdin.read()  # until the benchmark closes our stdin
-    for s in servers:
-        s.stop()
-    """
-)
-
-SDK_GATHER_SCRIPT = textwrap.dedent(
-    """
-    import asyncio, json, sys
-    from ai21 import AsyncAI21Client
-    base_url, n, request = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-    async def main():
-        client = AsyncAI21Client(api_key="bench-not-a-key", api_host=base_url)
-        bodies = [dict(request, input=f"{request['input']} {i}") for i in range(n)]
-        runs = await asyncio.gather(*(client.beta.maestro.runs.create_and_poll(**b) for b in bodies))
-        print(json.dumps([r.status for r in runs]))
-    asyncio.run(main())
-    """
-)
-
-
 class Servers:
-    """Local servers (one per run length) in one child process."""
+    """Counting servers (one per run length) in one child process."""
 
     def __init__(self, run_seconds: list[float]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVERS_SCRIPT, *map(str, run_seconds)],
+            [sys.executable, str(ROOT / "benchmarks" / "counting.py"), *map(str, run_seconds)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -108,8 +81,19 @@ class Servers:
         ready, _, _ = select.select([self.proc.stdout], [], [], 60)
         if not ready:
             self.proc.kill()
-            raise SystemExit("the local servers did not start")
+            raise SystemExit("the counting servers did not start")
         self.urls = json.loads(self.proc.stdout.readline())
+
+    @staticmethod
+    def root(url: str) -> str:
+        return url.rsplit("/studio/v1", 1)[0]
+
+    def reset(self) -> None:
+        for url in self.urls:
+            httpx.post(self.root(url) + "/bench/reset", timeout=30)
+
+    def stats(self, url: str) -> dict:
+        return httpx.get(self.root(url) + "/bench/stats", timeout=30).json()
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -119,146 +103,176 @@ class Servers:
             self.proc.kill()
 
 
-# ------------------------------------------------------------------ part 1: one run, notice latency
+def ratio(ours: float, sdk: float) -> str:
+    return f"{ours / sdk:5.2f}x" if sdk else "   n/a"
 
 
-def sdk_run(base_url: str, seconds: float) -> tuple[float, int]:
-    from ai21 import AI21Client
-
-    gets = 0
-
-    def count(request):
-        nonlocal gets
-        gets += request.method == "GET"
-
-    with httpx.Client(event_hooks={"request": [count]}) as http:
-        client = AI21Client(api_key="bench-not-a-key", api_host=base_url, http_client=http)
-        t0 = time.perf_counter()
-        run = client.beta.maestro.runs.create_and_poll(**REQUEST)
-        took = time.perf_counter() - t0
-    assert run.status == "completed", run.status
-    return took - seconds, gets
+def mean(values) -> float:
+    values = list(values)
+    return statistics.fmean(values) if values else float("nan")
 
 
-async def our_run(client, store, settings, seconds: float) -> tuple[float, int]:
-    from maestro_spec.runtime import execute
+# ------------------------------------------------------------------ part 1: GETs and notice latency by run length
 
-    t0 = time.perf_counter()
-    outcome = await execute(REQUEST, settings=settings, client=client, store=store)
-    took = time.perf_counter() - t0
+
+async def _ours(url: str, home: Path) -> str:
+    from maestro_spec.runtime import RunSettings, execute
+
+    outcome = await execute(REQUEST, settings=RunSettings(base_url=url, store_root=home))
     assert outcome.exit_code == 0, outcome.verdict
-    return took - seconds, outcome.gets
+    return outcome.run_id
 
 
-def measure_ours(durations: list[float], urls: list[str], reps: int, home: Path) -> dict[float, list]:
-    """All cells at once in one event loop; clients are made before the clock starts."""
-    from maestro_spec.runtime import RunSettings
-    from maestro_spec.runtime.poll import make_client
-    from maestro_spec.runtime.store import RunStore
+async def _sdk(url: str) -> str:
+    from ai21 import AsyncAI21Client
 
-    async def go():
-        store = RunStore(home)
-        cells = []
-        for d, url in zip(durations, urls):
-            settings = RunSettings(base_url=url, store_root=home)
-            cells.append((d, settings, make_client(settings)))
-        jobs = [(d, our_run(client, store, settings, d)) for d, settings, client in cells for _ in range(reps)]
-        results = await asyncio.gather(*(j for _, j in jobs))
-        for _, _, client in cells:
-            await client.aclose()
-        out: dict[float, list] = {d: [] for d in durations}
-        for (d, _), r in zip(jobs, results):
-            out[d].append(r)
-        return out
-
-    return asyncio.run(go())
+    client = AsyncAI21Client(api_key="bench-not-a-key", api_host=url)
+    run = await client.beta.maestro.runs.create_and_poll(**REQUEST)
+    assert run.status == "completed", run.status
+    return run.id
 
 
-def measure_sdk(durations: list[float], urls: list[str], reps: int) -> dict[float, list]:
-    """All cells at once, one thread per run, as create_and_poll blocks."""
-    out: dict[float, list] = {d: [] for d in durations}
-    threads = []
-    for d, url in zip(durations, urls):
-        for _ in range(reps):
-            t = threading.Thread(target=lambda d=d, url=url: out[d].append(sdk_run(url, d)))
-            t.start()
-            threads.append(t)
-    for t in threads:
-        t.join()
-    return out
+def latency_part(lengths: list[float], phases: list[float], rounds: int) -> None:
+    durations = [length + p for length in lengths for p in phases]
+    print(
+        f"1. One run per cell: GETs and notice latency counted at the server; mean over {len(phases)} phases "
+        f"({', '.join(f'+{p:g}' for p in phases)} s) and {rounds} rounds (history: rounds 2-{rounds})"
+    )
+    print(f"   {'run':>5} | {'SDK GETs':>8} {'latency':>8} | {'ours GETs':>9} {'latency':>8} {'GETs/SDK':>8} | "
+          f"{'history GETs':>12} {'latency':>8} {'GETs/SDK':>8}")
+    servers = Servers(durations)
+    remembered = Path(tempfile.mkdtemp(prefix="maestro-bench-history-"))
+    cells: dict[str, dict[float, list]] = {"sdk": {}, "ours": {}, "history": {}}
+    try:
+        for r in range(rounds):
+            fresh = Path(tempfile.mkdtemp(prefix="maestro-bench-fresh-"))
+            servers.reset()
 
+            async def one_round():
+                jobs = []
+                for d, url in zip(durations, servers.urls):
+                    jobs += [("sdk", d, url, _sdk(url)), ("ours", d, url, _ours(url, fresh)), ("history", d, url, _ours(url, remembered))]
+                ids = await asyncio.gather(*(j[3] for j in jobs))
+                return [(who, d, url, run_id) for (who, d, url, _), run_id in zip(jobs, ids)]
 
-def latency_part(lengths: list[float], phases: list[float], reps: int) -> None:
-    print(f"1. Notice latency (run end to result in hand) and GETs per run; mean of {reps} runs per cell; ours, then the SDK's, not at once")
-    print(f"   {'run':>6} | {'ours: latency':>14} {'GETs':>5} | {'SDK: latency':>13} {'GETs':>5} || all phases: {'ours':>7} {'GETs':>5} | {'SDK':>7} {'GETs':>5}")
-    home = Path(tempfile.mkdtemp(prefix="maestro-bench-"))
+            done = asyncio.run(one_round())
+            stats = {url: servers.stats(url)["runs"] for url in servers.urls}
+            for who, d, url, run_id in done:
+                if who == "history" and r == 0 and rounds > 1:
+                    continue  # no history yet: this round only primes it
+                cells[who].setdefault(d, []).append(stats[url][run_id])
+            shutil.rmtree(fresh, ignore_errors=True)
+    finally:
+        servers.close()
+        shutil.rmtree(remembered, ignore_errors=True)
     for length in lengths:
-        durations = [length + p for p in phases]
-        servers = Servers(durations)
-        try:
-            ours = measure_ours(durations, servers.urls, reps, home)
-            sdk = measure_sdk(durations, servers.urls, reps)
-        finally:
-            servers.close()
-
-        def mean(cells, i):
-            return statistics.fmean(x[i] for x in cells)
-
-        exact = length
-        everything_ours = [x for d in durations for x in ours[d]]
-        everything_sdk = [x for d in durations for x in sdk[d]]
+        row = {}
+        for who in cells:
+            seen = [x for p in phases for x in cells[who].get(length + p, [])]
+            row[who] = (mean(g for g, _ in seen), mean(lat for _, lat in seen) * 1000)
+        (sg, sl), (og, ol), (hg, hl) = row["sdk"], row["ours"], row["history"]
         print(
-            f"   {length:>5g}s | {mean(ours[exact], 0) * 1000:>11.0f} ms {mean(ours[exact], 1):>5.1f} | "
-            f"{mean(sdk[exact], 0) * 1000:>10.0f} ms {mean(sdk[exact], 1):>5.1f} || "
-            f"{mean(everything_ours, 0) * 1000:>9.0f} ms {mean(everything_ours, 1):>4.1f} | "
-            f"{mean(everything_sdk, 0) * 1000:>4.0f} ms {mean(everything_sdk, 1):>4.1f}",
+            f"   {length:>4g}s | {sg:>8.1f} {sl:>5.0f} ms | {og:>9.1f} {ol:>5.0f} ms {ratio(og, sg):>8} | "
+            f"{hg:>12.1f} {hl:>5.0f} ms {ratio(hg, sg):>8}",
             flush=True,
         )
 
 
-# ------------------------------------------------------------------ part 2: 200 at once
+# ------------------------------------------------------------------ part 2: N at once, each client a process
+
+SDK_GATHER_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from ai21 import AsyncAI21Client
+    base_url, n, request = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+    async def main():
+        client = AsyncAI21Client(api_key="bench-not-a-key", api_host=base_url)
+        bodies = [dict(request, input=request["input"].replace("from the document", f"from document {i}")) for i in range(n)]
+        runs = await asyncio.gather(*(client.beta.maestro.runs.create_and_poll(**b) for b in bodies))
+        print(json.dumps([r.status for r in runs]))
+    asyncio.run(main())
+    """
+)
 
 
-def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    done = subprocess.run(args, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done
+# Linux counts the memory of the process that exec()ed into a child in the
+# child's peak RSS, so a child forked from this (large) process would report
+# this process's size. A small launcher forks each child instead, and reports
+# the child's own rusage.
+LAUNCHER = textwrap.dedent(
+    """
+    import json, os, subprocess, sys
+    proc = subprocess.Popen(sys.argv[2:])
+    _, status, usage = os.wait4(proc.pid, 0)
+    with open(sys.argv[1], "w") as f:
+        json.dump([usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], f)
+    """
+)
 
 
-def concurrency_part(n: int, seconds: float) -> None:
-    print(f"\n2. {n} concurrent runs of {seconds:g} s each: wall time and client CPU (process user+sys, start-up included)")
+def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float, float, str, str, int]:
+    """wall s, CPU s (user+sys), peak RSS MiB, stdout, stderr, exit code: the child's own rusage."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "rusage.json"
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(report), *args],
+            cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+        )
+        wall = time.perf_counter() - t0
+        if not report.exists():
+            raise SystemExit(f"the launcher failed: {done.stderr[-800:]}")
+        cpu, rss_kib, code = json.loads(report.read_text())
+        return wall, cpu, rss_kib / 1024, done.stdout, done.stderr, code
+
+
+def concurrency_part(ns: list[int], seconds: float, reps: int) -> None:
+    print(f"\n2. N concurrent runs of {seconds:g} s; client CPU (user+sys, start-up included) and peak RSS from the child's rusage;"
+          f" GETs and latency at the server; mean of {reps} repetitions, order alternating")
     servers = Servers([seconds])
     url = servers.urls[0]
+    work = Path(tempfile.mkdtemp(prefix="maestro-bench-"))
     try:
-        work = Path(tempfile.mkdtemp(prefix="maestro-bench-"))
         specs = []
-        for i in range(n):
-            path = work / f"spec{i:03d}.maestro"
+        for i in range(max(ns)):
+            path = work / f"spec{i:04d}.maestro"
             path.write_text(spec_text(i))
             specs.append(str(path))
-        env = {"MAESTRO_HOME": str(work / "home"), "AI21_API_KEY": ""}
-        rows = []
-        for jobs in (64, n):
-            wall, cpu, done = timed_child([sys.executable, "-m", "maestro_spec.cli", "run", *specs, "--base-url", url, "-j", str(jobs), "--json"], env)
-            if done.returncode != 0:
-                raise SystemExit(f"maestro run failed ({done.returncode}): {done.stderr[-500:]}")
-            statuses = [d["status"] for d in json.loads(done.stdout)]
-            assert statuses.count("completed") == n, statuses
-            rows.append((f"maestro run -j {jobs}", wall, cpu))
-        wall, cpu, done = timed_child([sys.executable, "-c", SDK_GATHER_SCRIPT, url, str(n), json.dumps(REQUEST)])
-        if done.returncode != 0:
-            raise SystemExit(f"the SDK gather failed: {done.stderr[-800:]}")
-        assert json.loads(done.stdout).count("completed") == n
-        rows.append((f"AsyncAI21Client gather({n})", wall, cpu))
+        print(f"   {'N':>5} {'client':<24} {'wall':>7} {'CPU':>7} {'CPU/run':>8} {'vs SDK':>7} {'peak RSS':>9} {'vs SDK':>7} "
+              f"{'GETs/run':>8} {'vs SDK':>7} {'latency':>8}")
+        for n in ns:
+            rows: dict[str, list] = {"SDK gather": [], f"maestro run -j {n}": [], "  same, with history": []}
+            for rep in range(reps):
+                home = work / f"home-{n}-{rep}"
+                ours_cmd = [sys.executable, "-m", "maestro_spec.cli", "run", *specs[:n], "--base-url", url, "-j", str(n), "--json"]
+                env = {"MAESTRO_HOME": str(home), "AI21_API_KEY": ""}
+                sdk = ("SDK gather", [sys.executable, "-c", SDK_GATHER_SCRIPT, url, str(n), json.dumps(REQUEST)], None)
+                plain = (f"maestro run -j {n}", ours_cmd, env)
+                again = ("  same, with history", ours_cmd, env)
+                order = [sdk, plain, again] if rep % 2 == 0 else [plain, again, sdk]
+                for name, cmd, child_env in order:
+                    servers.reset()
+                    wall, cpu, rss, out, err, code = timed_child(cmd, child_env)
+                    if code != 0:
+                        raise SystemExit(f"{name} failed ({code}): {err[-800:]}")
+                    statuses = json.loads(out)
+                    statuses = [s if isinstance(s, str) else s["status"] for s in statuses]
+                    assert statuses.count("completed") == n, statuses[:5]
+                    seen = list(servers.stats(url)["runs"].values())
+                    assert len(seen) == n, (name, len(seen))
+                    rows[name].append((wall, cpu, rss, mean(g for g, _ in seen), mean(lat for _, lat in seen)))
+                shutil.rmtree(home, ignore_errors=True)
+            base = [mean(x[i] for x in rows["SDK gather"]) for i in range(5)]
+            for name, values in rows.items():
+                wall, cpu, rss, gets, lat = (mean(x[i] for x in values) for i in range(5))
+                print(
+                    f"   {n:>5} {name:<24} {wall:>5.2f} s {cpu:>5.2f} s {cpu / n * 1000:>5.1f} ms {ratio(cpu, base[1]):>7} "
+                    f"{rss:>5.0f} MiB {ratio(rss, base[2]):>7} {gets:>8.2f} {ratio(gets, base[3]):>7} {lat * 1000:>5.0f} ms",
+                    flush=True,
+                )
     finally:
         servers.close()
-    print(f"   {'client':<28} {'wall':>8} {'CPU total':>10} {'CPU/run':>9}")
-    for name, wall, cpu in rows:
-        print(f"   {name:<28} {wall:>6.2f} s {cpu:>8.2f} s {cpu / n * 1000:>6.1f} ms")
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ part 3: CPU per request
@@ -302,30 +316,41 @@ def cpu_part(n: int = 500) -> None:
     print(f"\n3. client CPU per GET ({n} GETs of one run, one after another; the loop only)")
     servers = Servers([600.0])
     try:
-        for name, script in (("MaestroClient.retrieve", OURS_GETS_SCRIPT), ("AsyncAI21Client runs.retrieve", SDK_GETS_SCRIPT)):
+        results = {}
+        for name, script in (("AsyncAI21Client runs.retrieve", SDK_GETS_SCRIPT), ("MaestroClient.retrieve", OURS_GETS_SCRIPT)):
             done = subprocess.run([sys.executable, "-c", script, servers.urls[0], str(n)], cwd=ROOT, capture_output=True, text=True)
             if done.returncode != 0:
                 raise SystemExit(f"{name} failed: {done.stderr[-800:]}")
-            print(f"   {name:<32} {float(done.stdout) / n * 1000:6.2f} ms CPU per GET")
+            results[name] = float(done.stdout) / n * 1000
+        sdk = results["AsyncAI21Client runs.retrieve"]
+        for name, ms in results.items():
+            print(f"   {name:<32} {ms:6.2f} ms CPU per GET {ratio(ms, sdk)}")
     finally:
         servers.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reps", type=int, default=3, help="runs per cell in part 1")
-    parser.add_argument("--runs", type=int, default=200, help="concurrent runs in part 2")
-    parser.add_argument("--quick", action="store_true", help="only 0.5 s and 2 s runs in part 1 (a smoke test)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of part 1 (history figures from round 2 on)")
+    parser.add_argument("--reps", type=int, default=2, help="repetitions of each client in part 2")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every run length by this (shorter, less faithful)")
+    parser.add_argument("--quick", action="store_true", help="2 and 5 s runs, 2 phases, N = 50 only (about 40 s)")
     parser.add_argument("--cpu-only", action="store_true", help="only part 3, CPU per request")
+    parser.add_argument("--part", type=int, choices=(1, 2, 3), help="run one part only")
+    parser.add_argument("--full", action="store_true", help="also N = 1000 in part 2 (the SDK alone takes 1-3 minutes there)")
     args = parser.parse_args()
     if args.cpu_only:
+        args.part = 3
+    lengths = [2.0, 5.0] if args.quick else [2.0, 5.0, 10.0, 30.0]
+    phases = [0.0, 0.5] if args.quick else [0.0, 0.25, 0.5, 0.75]
+    ns = [50] if args.quick else [50, 200, 1000] if args.full else [50, 200]
+    reps = 1 if args.quick else args.reps
+    if args.part in (None, 1):
+        latency_part([x * args.scale for x in lengths], [p * args.scale for p in phases], 2 if args.quick else args.rounds)
+    if args.part in (None, 2):
+        concurrency_part(ns, 2.0 * args.scale, reps)
+    if args.part in (None, 3):
         cpu_part()
-        return
-    lengths = [0.5, 2.0] if args.quick else [0.5, 2.0, 10.0, 30.0]
-    latency_part(lengths, [0.0, 0.25, 0.5, 0.75], args.reps)
-    for seconds in (2.0, 10.0):
-        concurrency_part(args.runs, seconds)
-    cpu_part()
 
 
 if __name__ == "__main__":

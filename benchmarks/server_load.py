@@ -6,6 +6,8 @@ Starts `maestro serve` as a subprocess on a free loopback port, then:
 
 1. baseline: one run alone (create, poll to the end), then 50 sequential reads;
 2. load: --runs runs created at once and each polled to its end, all concurrently;
+   then the same load on a bare ASGI app (benchmarks/bare_asgi.py: canned JSON,
+   the same uvicorn settings), printed beside it: the cost of the app itself;
 3. load with faults: the same against a second server answering 10% of calls
    429, 5% 500/503 and dropping 2%, the client retrying each faulted call;
 4. big runs (--big-runs N, 0 to skip): N runs of about 3.9 MB each, one after
@@ -53,9 +55,9 @@ class Stats:
 
 
 class Server:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, command: list[str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "maestro_spec.cli", "serve", "--port", "0", "--quiet", *args],
+            command or [sys.executable, "-m", "maestro_spec.cli", "serve", "--port", "0", "--quiet", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -174,7 +176,7 @@ async def warm_up(server: Server, poll: float) -> None:
         await one_run(client, Stats(), -1, poll)
 
 
-def phase(label: str, server: Server, n: int, poll: float, single: float) -> bool:
+def phase(label: str, server: Server, n: int, poll: float, single: float, figures: dict | None = None) -> bool:
     cpu = server.cpu_seconds()
     wall, stats, results = asyncio.run(concurrent_runs(server, n, poll))
     cpu = server.cpu_seconds() - cpu
@@ -188,6 +190,16 @@ def phase(label: str, server: Server, n: int, poll: float, single: float) -> boo
     print(f"  outcomes        {json.dumps(statuses)}; server holds {held} runs")
     print(f"  server CPU      {cpu:.2f} s ({cpu / len(stats.latencies) * 1000:.2f} ms per request; the client uses the rest)")
     print(f"  server memory   peak VmHWM {server.memory_kib('VmHWM') / 1024:.1f} MiB")
+    if figures is not None:
+        lat = sorted(stats.latencies)
+        figures.update(
+            runs_per_s=n / wall,
+            requests_per_s=len(lat) / wall,
+            p50_ms=lat[len(lat) // 2] * 1000,
+            p95_ms=lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000,
+            cpu_ms=cpu / len(lat) * 1000,
+            peak_mib=server.memory_kib("VmHWM") / 1024,
+        )
     expected_held = n + 1  # the baseline's run, or the warm-up's
     if held != expected_held:
         problems.append(f"server holds {held} runs, expected {expected_held}")
@@ -250,7 +262,22 @@ def main() -> int:
         single, sequential_rps = asyncio.run(baseline(server, args.poll))
         print(f"\nbaseline: one run alone {single:.2f} s; sequential reads {sequential_rps:.0f} requests/s")
         print(f"  server memory   idle VmRSS {idle / 1024:.1f} MiB, peak VmHWM {server.memory_kib('VmHWM') / 1024:.1f} MiB")
-        ok = phase("load", server, args.runs, args.poll, single)
+        ours: dict = {}
+        ok = phase("load", server, args.runs, args.poll, single, ours)
+
+        # The same load on a bare ASGI app (canned JSON, the same uvicorn settings): the floor.
+        bare = Server(command=[sys.executable, str(ROOT / "benchmarks" / "bare_asgi.py"), str(args.run_seconds)])
+        try:
+            asyncio.run(warm_up(bare, args.poll))
+            floor: dict = {}
+            ok = phase("load on a bare ASGI app (the floor)", bare, args.runs, args.poll, single, floor) and ok
+        finally:
+            bare.stop()
+        print("\nmaestro serve beside the bare ASGI app, same load")
+        print(f"  {'measure':<22} {'maestro serve':>14} {'bare ASGI':>10} {'ratio':>7}")
+        for key, name in (("runs_per_s", "runs/s"), ("requests_per_s", "requests/s"), ("p50_ms", "latency p50 ms"),
+                          ("p95_ms", "latency p95 ms"), ("cpu_ms", "server CPU ms/request"), ("peak_mib", "peak memory MiB")):
+            print(f"  {name:<22} {ours[key]:>14.2f} {floor[key]:>10.2f} {ours[key] / floor[key]:>6.2f}x")
 
         faulty = Server(*rs, "--seed", "1", "--rate-limit-rate", "0.1", "--error-rate", "0.05", "--drop-rate", "0.02", "--retry-after", "0.05")
         asyncio.run(warm_up(faulty, args.poll))

@@ -157,54 +157,106 @@ def test_submission_names_what_watch_and_batch_may_send_again():
 # ------------------------------------------------------------------ poll schedule
 
 
-def _schedule(run_seconds: float, interval=None) -> tuple[int, float]:
+def _schedule(run_seconds: float, interval=None, expected=None) -> tuple[int, float]:
     """GETs needed and how late the end is noticed, simulating the loop in poll._follow."""
     t, gets = 0.0, 0
     while True:
-        t += P.poll_schedule(t, interval)
+        t += P.poll_schedule(t, interval, expected)
         gets += 1
         if t >= run_seconds:
             return gets, t - run_seconds
 
 
+def _sdk(run_seconds: float, overhead: float = 0.0) -> tuple[int, float]:
+    """The SDK's create_and_poll: a GET right after the POST, then one 1 s after each answer."""
+    t, gets = 0.0, 1
+    while t < run_seconds:
+        t += 1.0 + overhead
+        gets += 1
+    return gets, t - run_seconds
+
+
+# Run lengths off the whole second too: a fixed 1 s grid lines up with whole seconds.
+_LENGTHS = [x / 20 for x in range(1, 20 * 40)]
+
+
 def test_poll_delay_bounds_and_growth():
-    assert P.poll_delay(0) == P.POLL_MIN_DELAY
-    assert P.poll_delay(1.0) == pytest.approx(0.5)
-    assert P.poll_delay(5.0) == P.POLL_STEADY_DELAY
-    assert P.poll_delay(30.0) == pytest.approx(3.0)
+    assert P.poll_delay(0) == P.POLL_STEADY_DELAY
+    assert P.poll_delay(4.99) == P.POLL_STEADY_DELAY
+    assert P.poll_delay(10.0) == pytest.approx(2.0)
     assert P.poll_delay(10_000) == P.POLL_MAX_DELAY
     delays = [P.poll_delay(t / 10) for t in range(0, 1000)]
     assert delays == sorted(delays), "the wait never shrinks as a run ages"
 
 
-def test_short_runs_are_noticed_fast():
-    gets, late = _schedule(0.5)
-    assert late <= P.POLL_MIN_DELAY + 1e-9
-    assert gets <= 2
+def test_short_runs_are_noticed_as_soon_as_the_sdk_does():
+    # Up to 5 s, never later than the SDK's fixed grid, at any run length, with one GET fewer
+    # (the SDK's GET right after the POST), even when its answers take no time at all.
+    for seconds in (x for x in _LENGTHS if x <= P.POLL_GROWTH_FROM):
+        gets, late = _schedule(seconds)
+        sdk_gets, sdk_late = _sdk(seconds)
+        assert late <= sdk_late + 1e-9, seconds
+        assert gets == sdk_gets - 1, seconds
+    assert _schedule(0.5) == (1, 0.5)
 
 
-@pytest.mark.parametrize("seconds", [30, 120, 600])
-def test_long_runs_cost_fewer_gets_than_a_fixed_second(seconds):
-    gets, late = _schedule(seconds)
-    sdk_gets, _ = _schedule(seconds, 1.0)
-    assert gets < 0.85 * sdk_gets
-    assert late <= max(P.POLL_MAX_DELAY, P.POLL_GROWTH * seconds)
+def test_runs_of_ten_seconds_and_more_cost_fewer_gets_than_the_sdk():
+    for seconds in (x for x in _LENGTHS if x >= 10):
+        gets, late = _schedule(seconds)
+        assert gets < _sdk(seconds)[0], seconds
+        assert late <= min(P.POLL_GROWTH * seconds, P.POLL_MAX_DELAY) + 1e-9, seconds
+    assert _schedule(10)[0] == 9 and _schedule(30)[0] <= 15 and _schedule(120)[0] <= 34
 
 
-def test_never_later_than_the_sdk_up_to_ten_seconds_and_ten_percent_after():
-    for tenth in range(1, 3000, 7):
-        seconds = tenth / 10
+def test_lateness_is_bounded_at_every_length():
+    for seconds in _LENGTHS:
         _, late = _schedule(seconds)
-        assert late <= P.poll_delay(seconds) + 1e-9, seconds
-        if seconds <= 10:
-            assert late <= P.POLL_STEADY_DELAY + 1e-9, seconds
-        else:
-            assert late <= min(P.POLL_GROWTH * seconds, P.POLL_MAX_DELAY) + 1e-9, seconds
+        bound = P.POLL_STEADY_DELAY if seconds <= P.POLL_GROWTH_FROM else min(P.POLL_GROWTH * seconds, P.POLL_MAX_DELAY)
+        assert late <= bound + 1e-9, seconds
+
+
+def test_with_an_accurate_expectation_fewer_gets_and_no_later_than_the_sdk():
+    for seconds in _LENGTHS:
+        for error in (0.0, 0.01, 0.2):  # the estimate is a noticed end: never before the true one
+            gets, late = _schedule(seconds, expected=seconds + error)
+            sdk_gets, sdk_late = _sdk(seconds)
+            assert gets <= sdk_gets, (seconds, error)
+            assert late <= P.POLL_MIN_DELAY + 1e-9, (seconds, error)
+    # Two GETs around the end, one per quarter of the run before it.
+    assert _schedule(30, expected=30)[0] == 5
+    assert _schedule(2, expected=2)[0] == 2
+
+
+def test_a_run_longer_than_expected_falls_back_to_the_plain_bounds():
+    for seconds in (3.0, 12.0, 60.0):
+        gets, late = _schedule(seconds, expected=seconds / 3)
+        assert late <= max(P.POLL_MIN_DELAY, P.poll_delay(seconds)) + 1e-9, seconds
+        assert gets <= _schedule(seconds)[0] + 4, seconds
+
+
+def test_a_run_shorter_than_expected_is_noticed_at_the_next_check():
+    gets, late = _schedule(5.0, expected=30.0)
+    assert late <= max(P.HISTORY_CHECK_MIN, P.HISTORY_CHECK_FRACTION * 30.0) + 1e-9
+    assert gets == 1
+
+
+def test_expected_delays_are_positive_and_land_on_the_dense_window():
+    for expected in (0.1, 0.5, 2.0, 30.0, 600.0):
+        ages = [0.0]
+        while ages[-1] < expected + 10:
+            wait = P.poll_delay_expected(ages[-1], expected)
+            assert wait >= min(P.POLL_MIN_DELAY, expected) - 1e-9 or ages[-1] + wait == pytest.approx(max(0.0, expected - P.HISTORY_LEAD))
+            assert wait > 0
+            ages.append(ages[-1] + wait)
+        assert any(a == pytest.approx(max(0.0, expected - P.HISTORY_LEAD)) for a in ages[1:]) or expected <= P.HISTORY_LEAD
 
 
 def test_fixed_interval_overrides_the_schedule():
     assert P.poll_schedule(100.0, 0.05) == 0.05
+    assert P.poll_schedule(100.0, 0.05, expected=100.0) == 0.05
     assert math.isclose(P.poll_schedule(100.0, None), P.POLL_MAX_DELAY)
+    assert P.poll_schedule(0.0, None, expected=10.0) == P.poll_delay_expected(0.0, 10.0)
+    assert P.poll_schedule(0.0, None, expected=0.0) == P.poll_delay(0.0)
 
 
 # ------------------------------------------------------------------ exit codes
@@ -288,7 +340,8 @@ def test_settings_repr_hides_the_key():
 
 
 def test_redact_every_secret():
-    failure = E.HTTPFailure(400, "bad key sk-000001 and sk-000002", hint="sk-000001 again").redacted("sk-000001", "sk-000002", None)
+    # Secrets of at least sanitize.MIN_SECRET_CHARS (shorter ones are not scrubbed: they would eat words).
+    failure = E.HTTPFailure(400, "bad key sk-secret-1 and sk-secret-2", hint="sk-secret-1 again").redacted("sk-secret-1", "sk-secret-2", None)
     assert "sk-" not in str(failure) and "sk-" not in failure.hint
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
 from .defaults import MAX_CONCURRENCY
 from .errors import RuntimeFailure
+from .history import RunHistory
 from .outcome import DONE, RunOutcome, RunSettings, StatusEvent
 from .poll import execute, make_client, make_store
 
@@ -69,6 +70,8 @@ async def run_batch(
     """Run every job, at most `concurrency` at a time; outcomes in job order."""
     concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
     store = make_store(settings)
+    # Read once for the batch: how long earlier runs of these requests took.
+    history = RunHistory.load(store) if store is not None and settings.poll_interval is None else None
     semaphore = asyncio.Semaphore(concurrency)
     async with make_client(settings, max_connections=min(concurrency, MAX_POOL_CONNECTIONS)) as client:
 
@@ -76,7 +79,8 @@ async def run_batch(
             async with semaphore:
                 try:
                     outcome = await execute(
-                        job.request, settings=settings, spec=job.spec, client=client, store=store, on_status=on_status
+                        job.request, settings=settings, spec=job.spec, client=client, store=store, on_status=on_status,
+                        history=history,
                     )
                 except Exception as e:  # a bug in one run must not sink the batch
                     outcome = RunOutcome(request=job.request, spec=job.spec, local=settings.local)

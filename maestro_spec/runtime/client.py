@@ -34,6 +34,7 @@ from ..compiler.wire import Run
 from . import errors as E
 from . import policy as P
 from .answer import MAX_ID_CHARS, MAX_RESPONSE_BYTES, UnreadableAnswer, parse_json, read_run, salvage_id
+from .connections import Lanes
 from .defaults import MAX_RETRIES
 from .sanitize import one_line, scrub, scrub_text
 
@@ -112,15 +113,23 @@ class MaestroClient:
         headers = {"Accept": "application/json", "User-Agent": f"maestro-spec/{__version__}"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        self._http = httpx.AsyncClient(
-            headers=headers,
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            # A redirect could lead the Authorization header somewhere else.
-            follow_redirects=False,
-            # Plain http (loopback only) never uses TLS: skip loading the CA bundle.
-            verify=httpx.URL(self.base_url).scheme == "https",
-        )
+        timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        # Plain http (loopback only) never uses TLS: skip loading the CA bundle.
+        # Over https every lane shares one context (loading it costs ~10 ms).
+        verify = httpx.create_ssl_context() if httpx.URL(self.base_url).scheme == "https" else False
+
+        def lane() -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                headers=headers,
+                timeout=timeout,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                # A redirect could lead the Authorization header somewhere else.
+                follow_redirects=False,
+                verify=verify,
+            )
+
+        # Calls wait for a free connection in Lanes, never in httpcore's pool (connections.py says why).
+        self._lanes = Lanes(max_connections, lane)
 
     async def __aenter__(self) -> "MaestroClient":
         return self
@@ -129,7 +138,7 @@ class MaestroClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._lanes.aclose()
 
     # ------------------------------------------------------------ the two calls
 
@@ -181,21 +190,29 @@ class MaestroClient:
             if time.monotonic() > deadline:
                 raise E.DeadlineReached(method)
             budget = min(budget, deadline + P.DEADLINE_GRACE - time.monotonic())
+        sending = False
         try:
             async with asyncio.timeout(budget):
-                response = await self._http.send(self._http.build_request(method, url, json=body), stream=True)
+                http = await self._lanes.acquire()
+                sending = True
                 try:
-                    chunks, size = [], 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > MAX_RESPONSE_BYTES:
-                            raise _TooLarge()
-                        chunks.append(chunk)
+                    response = await http.send(http.build_request(method, url, json=body), stream=True)
+                    try:
+                        chunks, size = [], 0
+                        async for chunk in response.aiter_bytes():
+                            size += len(chunk)
+                            if size > MAX_RESPONSE_BYTES:
+                                raise _TooLarge()
+                            chunks.append(chunk)
+                    finally:
+                        await response.aclose()
                 finally:
-                    await response.aclose()
+                    self._lanes.release(http)
         except TimeoutError:
             if deadline is not None and time.monotonic() >= deadline:
                 raise E.DeadlineReached(method) from None
+            if not sending:  # still waiting for a free connection: nothing was sent
+                raise httpx.PoolTimeout(f"no free connection within {self._call_timeout:g} s") from None
             # The whole call took too long (a drip, headers that never come):
             # as a read timeout, it may be retried for a GET, never for the POST.
             raise httpx.ReadTimeout(f"no complete answer within {self._call_timeout:g} s") from None

@@ -17,18 +17,31 @@ Retries (see docs/runtime.md):
   it is at most MAX_RETRY_AFTER (and is at least MIN_RETRY_AFTER); a negative,
   NaN or unreadable one is ignored (the backoff applies).
 
-Polling: the wait before the next GET depends on the run's age: a quarter
-second at first (short runs are noticed fast), the SDK's 1 s from 2 s to
-10 s, then a tenth of the age up to 5 s (long runs cost few requests).
+Polling: the wait before the next GET depends on the run's age: the SDK's
+1 s up to 5 s (short runs are noticed as soon as the SDK notices them, with
+one GET fewer), then a fifth of the age up to 5 s (long runs cost few
+requests). When earlier runs of the same request say how long it
+takes (history.py), poll_delay_expected polls sparsely until just before that
+and densely around it.
 """
 
 from __future__ import annotations
 
 import email.utils
 import math
+import sys
 from collections.abc import Callable, Mapping
 
-import httpx
+# httpx's __init__ imports its command-line tool (httpx._main) and with it
+# pygments and rich's progress bars and syntax highlighting: ~60 ms of every
+# start of `maestro run`. The runtime (policy is the first of its modules to
+# import httpx) never runs that tool; a None in sys.modules makes that
+# optional import fail at once, which httpx allows for (its `main` becomes a
+# stub asking for httpx[cli]). The `httpx` command, its own process, is unaffected.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)
+
+import httpx  # noqa: E402
 
 # ---------------------------------------------------------------- retries
 
@@ -62,11 +75,17 @@ IN_FLIGHT_ERRORS: tuple[type[Exception], ...] = (
 # ---------------------------------------------------------------- polling
 # See poll_delay() and docs/runtime.md#polling for the reasoning.
 
-POLL_MIN_DELAY = 0.25  # seconds; also the wait before the first GET
-POLL_RAMP = 0.5  # from 0.5 s of age, wait half the run's age ...
-POLL_STEADY_DELAY = 1.0  # ... up to the SDK's 1 s, held from 2 s to 10 s of age;
-POLL_GROWTH = 0.1  # from 10 s, wait a tenth of the run's age ...
-POLL_MAX_DELAY = 5.0  # ... but never more than this (reached at 50 s)
+POLL_STEADY_DELAY = 1.0  # seconds: the SDK's interval, from the POST's answer ...
+POLL_GROWTH_FROM = 5.0  # ... until 5 s of age; then ...
+POLL_GROWTH = 0.2  # ... a fifth of the run's age ...
+POLL_MAX_DELAY = 5.0  # ... but never more than this (reached at 25 s)
+
+# With an expected duration E from earlier runs (poll_delay_expected):
+POLL_MIN_DELAY = 0.25  # the densest polling: around E, and the retry-free floor of any wait
+HISTORY_LEAD = 0.25  # the dense GETs start this long before E (E is learned from noticed ends)
+HISTORY_CHECK_FRACTION = 0.25  # before that, a GET every quarter of E ...
+HISTORY_CHECK_MIN = 2.0  # ... but at most one every 2 s (a run that fails early is noticed)
+HISTORY_OVERRUN_GROWTH = 0.5  # past E, the wait grows by half the overrun, as poll_delay allows
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0  # also the most one call may take in all (a drip is cut off)
@@ -198,25 +217,55 @@ def retry_delay(
 
 
 def poll_delay(elapsed: float) -> float:
-    """Seconds to wait before the next GET of a run that has been going for `elapsed` s.
+    """Seconds to wait before the next GET of a run that has been going for
+    `elapsed` s, when nothing says how long it will take.
 
         age       wait                 the end is noticed at most
-        < 0.5 s   0.25 s               0.25 s late
-        0.5-2 s   half the age         1 s late
-        2-10 s    1 s (as the SDK)     1 s late
-        10-50 s   a tenth of the age   10 % late
-        > 50 s    5 s                  5 s late
+        < 5 s     1 s (as the SDK)     1 s late
+        5-25 s    a fifth of the age   20 % late
+        > 25 s    5 s                  5 s late
 
-    A short run is noticed four times sooner than with the SDK's fixed 1 s,
-    a 2-10 s run exactly as soon, and a long run with a fraction of the GETs
-    (about 25 for 30 s, 45 for 2 min, 1 more per 5 s after that; the SDK
-    makes one a second). The price: about 3 more GETs in a run's first
-    2 seconds.
+    The SDK GETs right after the POST, then 1 s after each answer. Its first
+    GET never finds a run done (the POST's answer would have said so), so we
+    skip it: one GET fewer than the SDK for every run, and up to 5 s the rest
+    on the same 1 s grid (ours does not drift by the answers' time), so a run
+    is noticed as soon. From 5 s the waits grow: a 10 s run costs 9 GETs (the
+    SDK 11), 30 s 15 (31), 2 min 33 (121, where the SDK gives up). The price is
+    lateness past 5 s: up to a fifth of the run time, 5 s at most.
     """
     t = max(0.0, elapsed)
-    return min(POLL_MAX_DELAY, max(POLL_MIN_DELAY, min(POLL_STEADY_DELAY, POLL_RAMP * t), POLL_GROWTH * t))
+    if t < POLL_GROWTH_FROM:
+        return POLL_STEADY_DELAY
+    return min(POLL_MAX_DELAY, max(POLL_STEADY_DELAY, POLL_GROWTH * t))
 
 
-def poll_schedule(elapsed: float, interval: float | None) -> float:
-    """The wait before the next GET: a fixed `interval` if the user chose one, else poll_delay."""
-    return interval if interval is not None else poll_delay(elapsed)
+def poll_delay_expected(elapsed: float, expected: float) -> float:
+    """The wait before the next GET of a run expected to take `expected` s
+    (history.expected_duration: earlier runs of the same request).
+
+    Until HISTORY_LEAD before the expected end: one GET every quarter of it
+    (at least 2 s apart), and one placed exactly at the start of the dense
+    window. From there, GETs every POLL_MIN_DELAY, the wait growing with the
+    overrun but never past poll_delay's. A run as long as the last ones costs
+    two GETs around its end (plus one per quarter of it before) and is noticed
+    within POLL_MIN_DELAY; one that takes longer falls back to poll_delay's
+    bounds; one that ends sooner is noticed at the next check.
+    """
+    t = max(0.0, elapsed)
+    aim = max(0.0, expected - HISTORY_LEAD)
+    if t < aim:
+        check = max(HISTORY_CHECK_MIN, HISTORY_CHECK_FRACTION * expected)
+        return min(aim - t, check)
+    dense = max(POLL_MIN_DELAY, HISTORY_OVERRUN_GROWTH * (t - aim))
+    return min(dense, max(POLL_MIN_DELAY, poll_delay(t)))
+
+
+def poll_schedule(elapsed: float, interval: float | None, expected: float | None = None) -> float:
+    """The wait before the next GET: a fixed `interval` if the user chose one,
+    else poll_delay_expected when earlier runs give an expected duration,
+    else poll_delay."""
+    if interval is not None:
+        return interval
+    if expected is not None and expected > 0:
+        return poll_delay_expected(elapsed, expected)
+    return poll_delay(elapsed)

@@ -13,7 +13,9 @@ or a watcher cancelling a stale run) after writing the record, which then
 names the run id so that `maestro runs attach` can pick it up.
 
 Pass a shared MaestroClient to run many requests over one connection pool
-(batch.py does); without one, each call opens and closes its own.
+(batch.py does); without one, each call opens and closes its own. Likewise a
+RunHistory (the durations of earlier runs, which the poll schedule aims at):
+without one, execute() reads it from the store.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..compiler.credentials import redact_request, secret_values
 from ..compiler.wire import Run
 from . import errors as E
 from .client import MaestroClient, RetryNotice
+from .history import RunHistory
 from .outcome import DONE, RETRYING, RUNNING, SUBMITTING, RunOutcome, RunSettings, StatusEvent
 from .policy import poll_schedule
 from .store import ERROR, UNKNOWN, RunRecord, RunStore, StoreError, now_iso
@@ -123,6 +126,7 @@ async def execute(
     spec: str | None = None,
     client: MaestroClient | None = None,
     store: RunStore | None = None,
+    history: RunHistory | None = None,
 ) -> RunOutcome:
     """Submit one request and follow it to the end (or the timeout).
 
@@ -145,12 +149,17 @@ async def execute(
             outcome.elapsed = hit.elapsed or 0.0
             return outcome
 
+    expected = None
     if store is not None:
+        if settings.poll_interval is None:
+            history = history if history is not None else RunHistory.load(store)
         try:
             outcome.record = store.new(recorded, spec=spec, target=settings.target, base_url=settings.base_url)
         except StoreError as e:
             # Nothing is sent that could not be recorded.
             return tracker.finish(e)
+        if history is not None:
+            expected = history.expected(recorded, target=settings.target, spec=spec, request_hash=outcome.record.request_hash)
 
     own_client = client is None
     client = client or make_client(settings)
@@ -171,7 +180,7 @@ async def execute(
         tracker.save(run_id=run.id, status=run.status, submitted_at=now_iso(), response=run.model_dump(mode="json"))
         tracker.emit(RUNNING, run.status)
         # The run's age counts from its creation, which the POST's answer marks.
-        return await _follow(tracker, client, time.monotonic(), deadline)
+        return await _follow(tracker, client, time.monotonic(), deadline, expected)
     finally:
         if own_client:
             await client.aclose()
@@ -224,10 +233,11 @@ async def attach(
             await client.aclose()
 
 
-async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline: float) -> RunOutcome:
+async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline: float, expected: float | None = None) -> RunOutcome:
     """GET the run on the poll schedule until it ends or the deadline passes.
 
-    `origin` is when the run was created (time.monotonic()); waits are
+    `origin` is when the run was created (time.monotonic()); `expected` how
+    long earlier runs of the request took (None: not known); waits are
     measured from the start of the previous GET, so slow answers do not
     stretch the schedule.
     """
@@ -243,7 +253,7 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
             now = time.monotonic()
             if now >= deadline:
                 return tracker.finish(E.PollTimeout(run_id, tracker.settings.timeout))
-            due = min(last + poll_schedule(last - origin, interval), deadline)
+            due = min(last + poll_schedule(last - origin, interval, expected), deadline)
             await asyncio.sleep(max(0.0, due - now))
             last = time.monotonic()
             try:
