@@ -28,7 +28,21 @@ Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 VarValue = Union[str, int, float, bool]
 
 
-class SpecError(ValueError):
+class _Findings:
+    """errors and warnings, split from `diagnostics`."""
+
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+class SpecError(_Findings, ValueError):
     """A spec (or a request body) with errors: it gives no request.
 
     `diagnostics` holds every finding (errors and warnings, in source order),
@@ -44,14 +58,6 @@ class SpecError(ValueError):
         self.text = text
         self.path = path
         super().__init__(self.render("text"))
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if not d.is_error]
 
     @property
     def _name(self) -> str:
@@ -83,7 +89,7 @@ def _spec_error(diagnostics, text, path) -> SpecError:
     return SpecError(diagnostics, text=text, path=path)
 
 
-class CompileResult:
+class CompileResult(_Findings):
     """What compiling a spec found. `request` is the body to send, and raises
     SpecError while the spec has errors: an invalid spec never yields one."""
 
@@ -97,14 +103,6 @@ class CompileResult:
     def ok(self) -> bool:
         """True when the spec has no errors (it may have warnings)."""
         return self._compiled.ok
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if not d.is_error]
 
     @property
     def request(self) -> dict:
