@@ -12,8 +12,8 @@ reset, a gzip bomb) live below what a framework lets a handler do.
 MODES maps each mode to what a client must make of it (`Expect`): the run id
 it must record (None: the server gave none), the exit codes that are right,
 the record status. `run_maestro`, `attach_maestro`, `watch_maestro` and
-`leaks` are for tests that drive the commands through every mode (the watch
-test of the records helper / lead can reuse `watch_maestro`).
+`leaks` are for tests that drive the commands through every mode
+(tests/test_hostile_server.py, tests/test_hostile_watch.py).
 """
 
 from __future__ import annotations
@@ -432,27 +432,39 @@ def attach_maestro(home: Path, record_id: str, *, timeout: float = 3.0, extra=()
     return maestro(["runs", "attach", record_id, "--timeout", str(timeout), *extra], home, limit=timeout + 20)
 
 
-def watch_maestro(server: HostileServer, mode: str, spec: str, home: Path, *, seconds: float = 4.0, extra=()) -> Ran:
-    """`maestro watch SPEC --run --base-url (mode)` for `seconds`, then Ctrl-C (SIGINT).
-
-    For the watch tests: the caller checks the result with `leaks()` and
-    `records()`, and that one POST was made per distinct request
-    (`server.count(mode, "POST")`)."""
-    args = ["watch", spec, "--run", "--base-url", server.base_url(mode), "--timeout", str(seconds), *extra]
+def watch_maestro(server: HostileServer, mode: str, spec: Path, home: Path, *, text: str, seconds: float = 4.0, settle_limit: float = 25.0) -> Ran:
+    """`maestro watch SPEC --run --base-url (mode)` until its first run has
+    left `submitting` (or `settle_limit`), then a comment-only save of `text`
+    (the same request), then Ctrl-C. The steps wait for what they need, so a
+    slow machine only makes them slower. The caller checks the result with
+    `leaks()` and `records()`, and the POSTs with `server.count(mode, "POST")`."""
+    args = ["watch", str(spec), "--run", "--base-url", server.base_url(mode), "--timeout", str(seconds)]
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "maestro_spec.cli", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "maestro_spec.cli", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out_chunks, err_chunks = [], []
+    readers = [threading.Thread(target=lambda f=f, c=c: c.append(f.read())) for f, c in ((proc.stdout, out_chunks), (proc.stderr, err_chunks))]
+    for t in readers:
+        t.start()
+
+    def settled() -> bool:
+        recs = records(home)
+        return bool(recs) and all(r.get("status") != "submitting" for r in recs)
+
+    while time.monotonic() - started < settle_limit and proc.poll() is None and not settled():
+        time.sleep(0.1)
+    spec.write_text("# a comment changes nothing\n" + text, encoding="utf-8")
+    time.sleep(1.5)  # the save's rebuild: it must submit nothing
+    proc.send_signal(signal.SIGINT)
     try:
-        out, err = proc.communicate(timeout=seconds)
+        proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
-    return Ran(args, proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.monotonic() - started)
+        proc.kill()
+        proc.wait()
+    for t in readers:
+        t.join()
+    out = b"".join(out_chunks).decode("utf-8", "replace")
+    err = b"".join(err_chunks).decode("utf-8", "replace")
+    return Ran(args, proc.returncode, out, err, time.monotonic() - started)
 
 
 def records(home: Path) -> list[dict]:

@@ -10,16 +10,11 @@ the run id recorded whenever the server gave one.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .hostile_server import HEADER_SECRET, MODES, HostileServer, Ran, _env, leaks, records
+from .hostile_server import HEADER_SECRET, MODES, HostileServer, leaks, records, watch_maestro
 
 SECONDS = 4.0  # watch's --timeout for each run
 SETTLE_LIMIT = 25.0  # the most a first run may take to leave `submitting` (slow modes end at --timeout)
@@ -36,39 +31,6 @@ tool mcp billing {
 """ % TOKEN_ENV
 
 
-def _watch(server: HostileServer, mode: str, spec, home) -> Ran:
-    """`maestro watch SPEC --run` until its first run has left `submitting`
-    (or SETTLE_LIMIT), then a comment-only save, then Ctrl-C: the steps wait
-    for what they need, so a slow machine only makes them slower."""
-    args = ["watch", str(spec), "--run", "--base-url", server.base_url(mode), "--timeout", str(SECONDS)]
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "maestro_spec.cli", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out_chunks, err_chunks = [], []
-    readers = [threading.Thread(target=lambda f=f, c=c: c.append(f.read())) for f, c in ((proc.stdout, out_chunks), (proc.stderr, err_chunks))]
-    for t in readers:
-        t.start()
-
-    def settled() -> bool:
-        recs = records(home)
-        return bool(recs) and all(r.get("status") != "submitting" for r in recs)
-
-    while time.monotonic() - started < SETTLE_LIMIT and proc.poll() is None and not settled():
-        time.sleep(0.1)
-    spec.write_text("# a comment changes nothing\n" + SPEC, encoding="utf-8")
-    time.sleep(1.5)  # the save's rebuild: it must submit nothing
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    for t in readers:
-        t.join()
-    out = b"".join(out_chunks).decode("utf-8", "replace")
-    err = b"".join(err_chunks).decode("utf-8", "replace")
-    return Ran(args, proc.returncode, out, err, time.monotonic() - started)
-
-
 @pytest.fixture(scope="module")
 def watched(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile-watch")
@@ -81,7 +43,7 @@ def watched(tmp_path_factory):
                 home.mkdir()
                 spec = home / "a.maestro"
                 spec.write_text(SPEC, encoding="utf-8")
-                ran = _watch(server, mode, spec, home)
+                ran = watch_maestro(server, mode, spec, home, text=SPEC, seconds=SECONDS, settle_limit=SETTLE_LIMIT)
                 return mode, (home, ran, server.count(mode, "POST"))
 
             with ThreadPoolExecutor(WORKERS) as pool:
