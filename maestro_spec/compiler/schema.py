@@ -1,6 +1,6 @@
 """The JSON Schema (draft 2020-12) of the request body, for editors and clients.
 
-Generated from the one pydantic model (wire.RunRequest), whose constraints
+Generated from the one pydantic model (request_model.RunRequest), whose constraints
 come from limits.py. A few of the API's rules are beyond what the model says
 about shapes; they are added here, each from the same limits, so a validator
 catches what a schema can: blank text, the word limit, one web_search and one
@@ -23,7 +23,7 @@ _WORDS = r"^\s*(?:\S+(?:\s+|$)){1,%d}$" % L.MAX_DESCRIPTION_WORDS
 
 
 def request_schema() -> dict:
-    from .wire import RunRequest  # pydantic: only for this command
+    from .request_model import RunRequest  # pydantic: only for this command
 
     schema = RunRequest.model_json_schema()
     defs = schema["$defs"]
