@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from maestro_spec.compiler.endpoint import RUNS_PATH  # noqa: E402
+from maestro_spec.transport import RUNS_PATH  # noqa: E402
 from maestro_spec.server import simulate  # noqa: E402
 from maestro_spec.server.app import create_app  # noqa: E402
 from maestro_spec.server.config import ServerConfig  # noqa: E402

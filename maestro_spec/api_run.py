@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api import CompileResult
-    from .compiler.wire import Run
+    from .runtime.wire import Run
     from .runtime.outcome import RunOutcome, StatusEvent
     from .runtime.store import RunRecord
 
@@ -89,15 +89,15 @@ class RunResult:
 def _target(base_url: str | None, api_key: str | None, local: bool) -> tuple[str | None, str | None]:
     """(base URL, key): the rules of docs/runtime.md#keys-and-hosts, as
     commands/run.py's resolve_target applies them for `maestro run`."""
-    from .compiler.endpoint import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV, is_loopback
+    from .transport import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV, is_loopback
     from .runtime import errors as E
-    from .runtime.client import check_base_url
+    from .runtime.client import usable_base_url
 
     if local and base_url:
         raise E.UsageFailure("local=True and base_url name two servers; pick one")
     if local:
         return None, None  # the embedded server needs no key and gets none
-    url = check_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
+    url = usable_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
     key = api_key if api_key is not None else os.environ.get(KEY_ENV)
     if not key and base_url is None:
         from urllib.parse import urlsplit

@@ -174,7 +174,7 @@ def compile(path, var_args, var_files, output, emit, base_url, reveal_secrets, o
             click.echo(f"note: {len(hidden)} header value{'s' if len(hidden) > 1 else ''} written <redacted> ({shown}); --reveal-secrets writes them", err=True)
         body = json.dumps(request, indent=2, ensure_ascii=False) + "\n"
     else:
-        from .compiler.endpoint import BaseURLError
+        from .transport import BaseURLError
         from .compiler.exports import render_export
 
         try:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from maestro_spec.compiler.endpoint import BaseURLError, check_base_url, shown_url
+from maestro_spec.transport import BaseURLError, check_base_url, shown_url
 from maestro_spec.runtime.answer import MAX_JSON_DEPTH, UnreadableAnswer, parse_json, read_run, salvage_id
 from maestro_spec.runtime.sanitize import REDACTED, for_terminal, one_line, scrub
 

@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from maestro_spec.exitcodes import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
-from maestro_spec.compiler.wire import Run
+from maestro_spec.runtime.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime import policy as P
-from maestro_spec.compiler.endpoint import is_loopback
-from maestro_spec.runtime.client import check_base_url, error_detail, transport_reason
+from maestro_spec.transport import is_loopback
+from maestro_spec.runtime.client import usable_base_url, error_detail, transport_reason
 from maestro_spec.runtime.outcome import RunOutcome, RunSettings, judge
 
 REQUEST = httpx.Request("POST", "https://api.example.com/studio/v1/maestro/runs")
@@ -320,10 +320,10 @@ def test_not_loopback_hosts(host):
 
 
 def test_plain_http_only_to_loopback():
-    assert check_base_url("http://127.0.0.1:8021/studio/v1/") == "http://127.0.0.1:8021/studio/v1"
-    assert check_base_url("https://api.ai21.com/studio/v1") == "https://api.ai21.com/studio/v1"
+    assert usable_base_url("http://127.0.0.1:8021/studio/v1/") == "http://127.0.0.1:8021/studio/v1"
+    assert usable_base_url("https://api.ai21.com/studio/v1") == "https://api.ai21.com/studio/v1"
     with pytest.raises(E.InsecureURL) as info:
-        check_base_url("http://api.example.com/studio/v1")
+        usable_base_url("http://api.example.com/studio/v1")
     assert "api.example.com" in str(info.value) and "https://" in str(info.value)
     assert info.value.exit_code == 2
 
@@ -331,7 +331,7 @@ def test_plain_http_only_to_loopback():
 @pytest.mark.parametrize("url", ["ftp://x/y", "api.ai21.com", "https://user:pw@api.ai21.com/studio/v1"])
 def test_bad_urls(url):
     with pytest.raises(E.BadURL):
-        check_base_url(url)
+        usable_base_url(url)
 
 
 def test_settings_repr_hides_the_key():

@@ -9,7 +9,7 @@ import stat
 import pytest
 from rich.console import Console
 
-from maestro_spec.compiler.wire import Run
+from maestro_spec.runtime.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime.outcome import RunOutcome
 from maestro_spec.runtime.render import outcome_text, render_outcome

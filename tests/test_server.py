@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from maestro_spec.compiler.wire import Run
+from maestro_spec.runtime.wire import Run
 from maestro_spec.server import simulate
 from maestro_spec.server.config import ServerConfig
 from maestro_spec.server.embedded import LocalServer, ServerStartError

@@ -15,7 +15,7 @@ import pytest
 from maestro_spec.server.body import MAX_DEPTH
 from maestro_spec.server.config import ServerConfig
 from maestro_spec.server.embedded import LocalServer
-from maestro_spec.server.store import COMPLETED, RunStore, StoredRun, StoreFull
+from maestro_spec.server.store import COMPLETED, ServerRuns, StoredRun, StoreFull
 
 from .runtime_support import invoke
 from .test_server import CHAT, RUNS, ServeProcess, create, poll
@@ -180,7 +180,7 @@ def _run(run_id: str, ends: float, size_chars: int) -> StoredRun:
 
 def test_store_evicts_oldest_finished_runs_by_bytes():
     now = [0.0]
-    store = RunStore(max_runs=1000, max_bytes=10_000, clock=lambda: now[0])
+    store = ServerRuns(max_runs=1000, max_bytes=10_000, clock=lambda: now[0])
     a = store.add(lambda i, t: _run(i, t, 4000))
     b = store.add(lambda i, t: _run(i, t, 4000))
     assert store.bytes == a.size + b.size <= 10_000
@@ -195,7 +195,7 @@ def test_store_evicts_oldest_finished_runs_by_bytes():
 
 
 def test_store_keeps_runs_in_progress_and_evicts_nothing_when_it_cannot_make_room():
-    store = RunStore(max_runs=1000, max_bytes=10_000, clock=lambda: 0.0)
+    store = ServerRuns(max_runs=1000, max_bytes=10_000, clock=lambda: 0.0)
     first = store.add(lambda i, t: _run(i, t + 1, 3000))  # finished? no: ends at 1
     done = store.add(lambda i, t: _run(i, t, 3000))
     with pytest.raises(StoreFull) as e:

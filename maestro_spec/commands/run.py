@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..compiler import limits as L
-from ..compiler.endpoint import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV
+from ..transport import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV
 from ..compiler.sources import InputFileError, compile_path
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RUN_EXIT_CODES, exit_codes_help
 from ..runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_CONCURRENCY, MAX_RETRIES
@@ -168,14 +168,14 @@ def resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str |
     """(base URL, key) for `run` and `watch`: the rules of docs/runtime.md#keys.
     Exits with a one-line error when they cannot work."""
     from ..runtime import errors as E
-    from ..runtime.client import check_base_url
+    from ..runtime.client import usable_base_url
 
     try:
         if local and base_url:
             raise E.UsageFailure("--local and --base-url name two servers; pick one")
         if local:
             return None, None  # the embedded server needs no key and gets none
-        url = check_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
+        url = usable_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
         return url, resolve_key(url, url_given=base_url is not None)
     except E.RuntimeFailure as e:
         raise fail_runtime(e) from None
@@ -190,7 +190,7 @@ def resolve_key(url: str, *, url_given: bool, resuming: bool = False) -> str | N
     """
     from urllib.parse import urlsplit
 
-    from ..compiler.endpoint import is_loopback
+    from ..transport import is_loopback
     from ..runtime import errors as E
 
     key = os.environ.get(KEY_ENV) or None
@@ -536,11 +536,11 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
 
 
 def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries) -> int:
-    from ..compiler.wire import Run
+    from ..runtime.wire import Run
     from ..runtime import errors as E
     from ..runtime import render
     from ..runtime.batch import Tracker
-    from ..runtime.client import check_base_url
+    from ..runtime.client import usable_base_url
     from ..runtime.outcome import RunOutcome, RunSettings
     from ..runtime.poll import attach
     from ..runtime.store import RunStore, run_duration
@@ -572,7 +572,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
                 "run the spec again (`maestro runs prune` removes such records)"
             )
         try:
-            url = check_base_url(base_url or record.base_url)
+            url = usable_base_url(base_url or record.base_url)
             key = resolve_key(url, url_given=bool(base_url), resuming=True)
         except E.RuntimeFailure as e:
             raise fail_runtime(e) from None

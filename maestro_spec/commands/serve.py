@@ -7,7 +7,7 @@ import signal
 
 import click
 
-from ..compiler.endpoint import API_PREFIX
+from ..transport import API_PREFIX
 from ..exitcodes import EXIT_USAGE
 from ..server.config import DEFAULT_HOST, DEFAULT_MAX_RUNS, DEFAULT_MAX_STORE_BYTES, DEFAULT_PORT, ServerConfig
 from .common import fail
@@ -74,13 +74,13 @@ def serve(host, port, quiet, **options):
         raise click.UsageError(message) from None
 
     from ..server.app import create_app
-    from ..server.net import BindError, bind, is_loopback, make_server, url_host
+    from ..server.net import BindError, bind, make_server, resolves_to_loopback, url_host
 
     try:
         sock = bind(host, port)
     except BindError as e:
         raise fail(str(e), EXIT_USAGE) from None
-    if not is_loopback(host):
+    if not resolves_to_loopback(host):
         click.secho(
             f"warning: listening on {host}, not loopback: anyone who can reach this machine can use the server"
             + (" and the key travels unencrypted" if config.require_key else "; consider --require-key"),

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..compiler.endpoint import DEFAULT_BASE_URL
+from ..transport import DEFAULT_BASE_URL
 from ..exitcodes import EXIT_OK, EXIT_TERMINATED
 from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_RUN_TIMEOUT, DEFAULT_SETTLE
 from .common import fail, get_vars, var_options

@@ -188,3 +188,28 @@ class Spec:
 
     def of(self, kind: type) -> list:
         return [s for s in self.statements if isinstance(s, kind)]
+
+
+class Visitor:
+    """The one way to walk the AST: a method per node class, as sqlglot's
+    generator has one per expression. `visit(node)` calls `<snake_name>_node`
+    (`tool_node` for Tool, `system_prompt_node` for SystemPrompt), or
+    `generic_node` when the subclass has no method for that class.
+    """
+
+    def visit(self, node, *args, **kwargs):
+        name = _METHOD_NAMES.get(type(node))
+        if name is None:
+            name = _METHOD_NAMES[type(node)] = _snake(type(node).__name__) + "_node"
+        method = getattr(self, name, None) or self.generic_node
+        return method(node, *args, **kwargs)
+
+    def generic_node(self, node, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} has no method for {type(node).__name__} nodes")
+
+
+_METHOD_NAMES: dict[type, str] = {}
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))

@@ -19,7 +19,7 @@ import shlex
 from urllib.parse import urlsplit
 
 from .credentials import REDACTED, secret_paths_in
-from .endpoint import DEFAULT_BASE_URL, KEY_ENV, RUNS_PATH, check_base_url
+from ..transport import DEFAULT_BASE_URL, KEY_ENV, RUNS_PATH, check_base_url
 
 EXPORT_FORMATS = ("curl", "python", "http")
 

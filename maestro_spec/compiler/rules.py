@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from . import limits as L
 from .diagnostics import Diagnostic, JsonPath, Related
-from .endpoint import is_loopback
+from ..transport import is_loopback
 from .suggest import closest
 
 # Codes for an enum outside its list, where the field has one of its own.

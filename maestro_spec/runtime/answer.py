@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from ..compiler.wire import Run
+from .wire import Run
 from .sanitize import depth, one_line
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # decoded (decompressed) bytes of one answer, at most

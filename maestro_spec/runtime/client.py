@@ -28,9 +28,9 @@ from urllib.parse import quote
 import httpx
 
 from .. import __version__
-from ..compiler import endpoint
-from ..compiler.endpoint import RUNS_PATH
-from ..compiler.wire import Run
+from .. import transport
+from ..transport import RUNS_PATH
+from .wire import Run
 from . import errors as E
 from . import policy as P
 from .answer import MAX_ID_CHARS, MAX_RESPONSE_BYTES, UnreadableAnswer, parse_json, read_run, salvage_id
@@ -77,11 +77,11 @@ class ClientStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
-def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash, or a UsageFailure (the rule is endpoint.py's)."""
+def usable_base_url(url: str) -> str:
+    """The base URL without a trailing slash, or a UsageFailure (the rule is transport.py's)."""
     try:
-        return endpoint.check_base_url(url)
-    except endpoint.BaseURLError as e:
+        return transport.check_base_url(url)
+    except transport.BaseURLError as e:
         raise (E.InsecureURL(str(e)) if e.insecure else E.BadURL(str(e))) from None
 
 
@@ -101,7 +101,7 @@ class MaestroClient:
         max_connections: int = 100,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        self.base_url = check_base_url(base_url)
+        self.base_url = usable_base_url(base_url)
         self._key = api_key or None
         self.max_retries = max_retries
         self._initial_delay = initial_retry_delay

@@ -75,7 +75,7 @@ class MissingKey(UsageFailure):
 
 
 class InsecureURL(UsageFailure):
-    """Plain http to a host that is not loopback (message from compiler/endpoint.py)."""
+    """Plain http to a host that is not loopback (message from transport.py)."""
 
 
 class BadURL(UsageFailure):

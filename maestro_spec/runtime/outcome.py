@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..exitcodes import EXIT_OK, EXIT_REQUIREMENTS_UNMET, EXIT_RUN_FAILED
 from ..compiler.limits import COMPLETED, FAILED, REQUIRES_ACTION
-from ..compiler.wire import Run
+from .wire import Run
 from . import policy as P
 from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
 from .errors import RuntimeFailure

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..compiler.credentials import redact_request, secret_values
-from ..compiler.wire import Run
+from .wire import Run
 from . import errors as E
 from .client import MaestroClient, RetryNotice
 from .history import RunHistory

@@ -28,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, TERMINAL_STATUSES
-from ..compiler.wire import Run
+from .wire import Run
 from .answer import read_run
 from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent, judge, unmet_mandatory
 from .sanitize import for_terminal, one_line, shown_id

@@ -271,7 +271,7 @@ def _too_deep(value) -> bool:
 def _is_run(response: dict) -> bool:
     from pydantic import ValidationError
 
-    from ..compiler.wire import Run
+    from .wire import Run
 
     try:
         Run.model_validate(response)

@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..compiler.diagnostics import format_path
-from ..compiler.endpoint import API_PREFIX
-from ..compiler.endpoint import RUNS_PATH as _RUNS_UNDER_BASE
+from ..transport import API_PREFIX
+from ..transport import RUNS_PATH
 from ..compiler.rules import check_request
 from . import simulate
 from .body import MAX_BODY_BYTES, BodyError, read_json
@@ -31,11 +31,11 @@ from .config import ServerConfig
 from .detail import unprocessable
 from .faults import FaultMiddleware, FaultPlan
 from .scrub import printable, scrub, scrub_text, secrets_of
-from .store import COMPLETED, FAILED, RunStore, StoredRun, StoreFull
+from .store import COMPLETED, FAILED, ServerRuns, StoredRun, StoreFull
 
-__all__ = ["MAX_BODY_BYTES", "RUNS_PATH", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "RUNS_ROUTE", "create_app"]
 
-RUNS_PATH = API_PREFIX + _RUNS_UNDER_BASE
+RUNS_ROUTE = API_PREFIX + RUNS_PATH  # the route the app serves
 
 log = logging.getLogger("maestro.serve")
 
@@ -59,7 +59,7 @@ class MaestroApi:
     def __init__(self, config: ServerConfig, plan: FaultPlan) -> None:
         self.config = config
         self.plan = plan
-        self.store = RunStore(config.max_runs, config.max_store_bytes)
+        self.store = ServerRuns(config.max_runs, config.max_store_bytes)
 
     # ------------------------------------------------------------ routes
 
@@ -177,7 +177,7 @@ class MaestroApi:
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     detail = exc.detail
     if exc.status_code == 404:
-        detail = f"no such endpoint: {request.method} {request.url.path} (the API is {RUNS_PATH} and {RUNS_PATH}/{{id}})"
+        detail = f"no such endpoint: {request.method} {request.url.path} (the API is {RUNS_ROUTE} and {RUNS_ROUTE}/{{id}})"
     elif exc.status_code == 405:
         detail = f"method {request.method} is not allowed on {request.url.path}"
     return _error_response(exc.status_code, detail, exc.headers)
@@ -194,8 +194,8 @@ def create_app(config: ServerConfig | None = None):
     api = MaestroApi(config, plan)
     app = Starlette(
         routes=[
-            Route(RUNS_PATH, api.create_run, methods=["POST"]),
-            Route(RUNS_PATH + "/{run_id}", api.read_run, methods=["GET"]),
+            Route(RUNS_ROUTE, api.create_run, methods=["POST"]),
+            Route(RUNS_ROUTE + "/{run_id}", api.read_run, methods=["GET"]),
             Route("/health", api.health, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},

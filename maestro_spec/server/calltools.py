@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..compiler.endpoint import is_loopback
+from ..transport import is_loopback
 from .toolcalls import FAILURE, HTTP, SUCCESS, user_tools
 
 MAX_RESPONSE_BYTES = 256 * 1024

@@ -14,7 +14,7 @@ import http.client
 import threading
 import time
 
-from ..compiler.endpoint import API_PREFIX
+from ..transport import API_PREFIX
 from .config import DEFAULT_HOST, ServerConfig
 from .net import BindError, bind, make_server, url_host
 

@@ -21,7 +21,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-from ..compiler.endpoint import API_PREFIX
+from ..transport import API_PREFIX
 from .config import ServerConfig
 from .store import COMPLETED, FAILED, REQUIRES_ACTION
 

@@ -12,7 +12,7 @@ import ipaddress
 import socket
 from typing import Callable
 
-from ..compiler import endpoint
+from .. import transport
 
 
 class BindError(Exception):
@@ -45,9 +45,9 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     return sock
 
 
-def is_loopback(host: str) -> bool:
+def resolves_to_loopback(host: str) -> bool:
     """Literal loopback, or a name that resolves only to loopback addresses."""
-    if endpoint.is_loopback(host):
+    if transport.is_loopback(host):
         return True
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)

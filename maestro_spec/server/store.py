@@ -79,7 +79,7 @@ def _run(run_id: str, status: str, *, result=None, data_sources=None, requiremen
     }
 
 
-class RunStore:
+class ServerRuns:
     def __init__(self, max_runs: int, max_bytes: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_runs = max_runs
         self.max_bytes = max_bytes

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from . import limits as L
+from ..compiler import limits as L
 
 # ------------------------------------------------------------------ the Run
 # Read from servers, so lenient: unknown fields are kept, a score that is not a
