@@ -1,15 +1,15 @@
 """Diagnostics as data: every finding of the compiler, with a stable code.
 
 Rendering lives in report.py; this module only says what a finding is and
-declares every code once (CODES), so docs and tests can enumerate them.
+reads every code from codes.py (CODES), so docs and tests can enumerate them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Severity = Literal["error", "warning"]
+from .codes import ALL, Severity
+
 JsonPath = tuple  # ("requirements", 3, "description")
 
 
@@ -74,68 +74,8 @@ def format_path(path: JsonPath | None) -> str:
     return out
 
 
-# code -> (severity, what it means). E0xx syntax and files, E1xx the spec
-# language, E2xx/W2xx the API's rules (shared by specs and JSON bodies).
-CODES: dict[str, tuple[Severity, str]] = {
-    "E001": ("error", "syntax error"),
-    "E002": ("error", "unterminated string"),
-    "E003": ("error", "unexpected end of file"),
-    "E004": ("error", "invalid escape in a string"),
-    "E005": ("error", "invalid JSON"),
-    "E006": ("error", "a number too large"),
-    "E101": ("error", "a single-valued statement is given twice"),
-    "E103": ("error", "placeholder names no param"),
-    "W104": ("warning", "param is never used"),
-    "E105": ("error", "param has no value"),
-    "E106": ("error", "param is declared twice"),
-    "E107": ("error", "a --var file cannot be read"),
-    "W108": ("warning", "a value is given for a name that is not a param"),
-    "E109": ("error", "a field is given twice in a block"),
-    "E110": ("error", "a placeholder in a param's default"),
-    "E111": ("error", "an {{env.NAME}} value outside a credential field"),
-    "E112": ("error", "an environment variable is not set"),
-    "W113": ("warning", "a literal credential in a spec"),
-    "E114": ("error", "an output_type file cannot be read"),
-    "E115": ("error", "a construct the spec writes another way"),
-    "E200": ("error", "request body is not a JSON object"),
-    "E201": ("error", "input is missing"),
-    "E202": ("error", "input is empty"),
-    "E203": ("error", "value has the wrong type"),
-    "E204": ("error", "unknown message role"),
-    "E205": ("error", "messages do not alternate user/assistant"),
-    "E206": ("error", "unknown field"),
-    "W207": ("warning", "field only in AI21's OpenAPI document, not its documentation"),
-    "W208": ("warning", "the SDK's spelling additional_properties instead of additionalProperties"),
-    "E210": ("error", "more than 10 requirements"),
-    "E211": ("error", "requirement description is over 128 words"),
-    "E212": ("error", "duplicate requirement name"),
-    "E213": ("error", "requirement name or description is empty"),
-    "W214": ("warning", "requirements together with tools"),
-    "E220": ("error", "unknown tool type"),
-    "E221": ("error", "resources for a tool that is not enabled"),
-    "E222": ("error", "URL prefix is not in an accepted form"),
-    "E223": ("error", "a search tool is listed twice"),
-    "E224": ("error", "a setting outside its allowed values or range"),
-    "W225": ("warning", "tool_resources is deprecated"),
-    "E226": ("error", "a required field is missing or empty"),
-    "E227": ("error", "two tools share a label or function name"),
-    "E228": ("error", "a tool URL is not an absolute URL"),
-    "W229": ("warning", "a tool URL AI21's cloud cannot reach, or plain http"),
-    "E230": ("error", "more than one model"),
-    "W231": ("warning", "model is not a known model name"),
-    "E232": ("error", "unknown model name"),
-    "E233": ("error", "an http tool parameter is malformed"),
-    "E234": ("error", "required names an undeclared parameter"),
-    "W236": ("warning", "model is no longer in AI21's list"),
-    "W237": ("warning", "an http tool parameter has undocumented keys"),
-    "E240": ("error", "budget is not low, medium or high"),
-    "E241": ("error", "include value is not data_sources or requirements_result"),
-    "E242": ("error", "response language is not supported"),
-    "W243": ("warning", "include value is repeated"),
-    "W244": ("warning", "include data_sources without tools"),
-    "W245": ("warning", "include requirements_result without requirements"),
-    "E246": ("error", "output_type is not a JSON Schema object"),
-}
+# code -> (severity, what it means), read from codes.py (where each code is declared).
+CODES: dict[str, tuple[Severity, str]] = {c: (c.severity, c.summary) for c in ALL.values()}
 
 
 def sort_key(d: Diagnostic):
