@@ -65,47 +65,91 @@ def _set(obj: dict, path: tuple[str, ...], value) -> None:
     obj[path[-1]] = value
 
 
-# Statements whose one value is one request field; budget is written before
-# include, as the SDK orders its keys, so the loop follows include.
-_SIMPLE = {
-    ast.Language: "response_language",
-    ast.SystemPrompt: "system_prompt",
-}
+class _Emitter(ast.Visitor):
+    """One method per node kind. A statement method writes its request key;
+    a value method returns the value's JSON and puts its span in the source
+    map under the JSON path it is given."""
 
-
-class _Emitter:
     def __init__(self, values: dict[str, str], schema_file: dict | None) -> None:
         self.values = values
         self.schema_file = schema_file
         self.out = Emitted({})
+        self.request, self.spans = self.out.request, self.out.spans
 
     def text(self, s: ast.Str) -> str:
         return substitute(s.value, self.values)
 
-    def value(self, v, path: JsonPath):
+    def value(self, v: ast.Value, path: JsonPath):
         """A spec value as JSON; every node's span goes in the source map."""
-        self.out.spans[path] = v.span
-        if isinstance(v, ast.Str):
-            return self.text(v)
-        if isinstance(v, ast.Name):
-            return v.value
-        if isinstance(v, (ast.Number, ast.Bool)):
-            return v.value
-        if isinstance(v, ast.Null):
-            return None
-        if isinstance(v, ast.List):
-            return [self.value(item, (*path, i)) for i, item in enumerate(v.items)]
-        obj = {}
-        for e in v.entries:
-            key = e.key.value
-            if key not in obj:  # a repeated key is E109; the first one stands
-                obj[key] = self.value(e.value, (*path, key))
-                self.out.spans[(*path, key)] = e.span
-        self.out.spans[path] = v.span
-        return obj
+        self.spans[path] = v.span
+        return self.visit(v, path)
 
-    def tool(self, tool: ast.Tool, path: JsonPath) -> dict:
-        spans = self.out.spans
+    # -- the spec and its statements
+
+    def spec_node(self, spec: ast.Spec) -> Emitted:
+        for kind in _ORDER:
+            found = spec.of(kind)
+            if not found:
+                continue
+            key = _LISTED.get(kind)
+            if key is None:
+                self.visit(found[0])
+            else:
+                self.spans[(key,)] = found[0].span
+                self.request[key] = [self.visit(node, (key, i)) for i, node in enumerate(found)]
+        return self.out
+
+    def input_node(self, node: ast.Input) -> None:
+        self.spans[("input",)] = node.span
+        if isinstance(node.value, ast.Str):
+            self.request["input"] = self.text(node.value)
+        else:
+            self.request["input"] = [self.visit(m, ("input", i)) for i, m in enumerate(node.value)]
+
+    def message_node(self, m: ast.Message, path: JsonPath) -> dict:
+        self.spans[path] = m.span
+        self.spans[(*path, "role")] = m.role.span
+        self.spans[(*path, "content")] = m.content.span
+        return {"role": m.role.value, "content": self.text(m.content)}
+
+    def model_node(self, node: ast.Model) -> None:
+        self.spans[("models",)] = node.span
+        self.request["models"] = [self.value(r, ("models", i)) for i, r in enumerate(node.refs)]
+
+    def requirement_node(self, r: ast.Requirement, path: JsonPath) -> dict:
+        item = {"name": self.text(r.name), "description": self.text(r.description)}
+        if r.mandatory:
+            item["is_mandatory"] = True
+            self.spans[(*path, "is_mandatory")] = r.mandatory
+        self.spans[path] = r.span
+        self.spans[(*path, "name")] = r.name.span
+        self.spans[(*path, "description")] = r.description.span
+        return item
+
+    def budget_node(self, node: ast.Budget) -> None:
+        self.request["budget"] = self.value(node.value, ("budget",))
+
+    def include_node(self, node: ast.Include) -> None:
+        self.spans[("include",)] = node.span
+        self.request["include"] = [self.value(n, ("include", i)) for i, n in enumerate(node.values)]
+
+    def language_node(self, node: ast.Language) -> None:
+        self.request["response_language"] = self.value(node.value, ("response_language",))
+
+    def system_prompt_node(self, node: ast.SystemPrompt) -> None:
+        self.request["system_prompt"] = self.value(node.value, ("system_prompt",))
+
+    def output_type_node(self, node: ast.OutputType) -> None:
+        if isinstance(node.value, ast.Block):
+            self.request["output_type"] = self.value(node.value, ("output_type",))
+        elif self.schema_file is not None:  # the path of a schema file, read by check.py
+            self.request["output_type"] = self.schema_file
+        self.spans[("output_type",)] = node.value.span
+
+    # -- tools
+
+    def tool_node(self, tool: ast.Tool, path: JsonPath) -> dict:
+        spans = self.spans
         kind = tool.type.value
         spans[path] = tool.span
         spans[(*path, "type")] = tool.type.span
@@ -137,107 +181,70 @@ class _Emitter:
             spans.setdefault((*path, *where), tool.span)
         return {"type": kind, **ordered({k: v for k, v in item.items() if k != "type"}, spec.fields)}
 
-    def parameters(self, rows, path: JsonPath) -> dict:
-        spans = self.out.spans
+    def parameters(self, rows: tuple[ast.Parameter, ...], path: JsonPath) -> dict:
+        """An http tool's parameter rows as one JSON Schema object."""
         properties, required = {}, []
         for p in rows:
-            name = p.name.value
-            if name in properties:
+            if p.name.value in properties:
                 continue  # declared twice: E109
-            at = (*path, "properties", name)
-            properties[name] = {"type": p.type.value, "description": self.text(p.description)}
-            if p.extra is not None:  # type and description are the row's (E109 for a second one)
-                extra = self.value(p.extra, at)
-                properties[name].update((k, v) for k, v in extra.items() if k not in properties[name])
-            spans[at] = p.span
-            spans[(*at, "type")] = p.type.span
-            spans[(*at, "description")] = p.description.span
+            properties[p.name.value] = self.visit(p, (*path, "properties", p.name.value))
             if p.required:
-                spans[(*path, "required", len(required))] = p.required
-                required.append(name)
+                self.spans[(*path, "required", len(required))] = p.required
+                required.append(p.name.value)
         params = {"type": "object", "properties": properties}
         if required:
             params["required"] = required
         return params
 
-    def spec(self, spec: ast.Spec) -> Emitted:
-        req, spans = self.out.request, self.out.spans
-        # Keys in the SDK's order; first occurrence wins when a single-valued
-        # statement is repeated (check.py reports the repeat).
-        inputs = spec.of(ast.Input)
-        if inputs:
-            node = inputs[0]
-            spans[("input",)] = node.span
-            if isinstance(node.value, ast.Str):
-                req["input"] = self.text(node.value)
-            else:
-                messages = []
-                for i, m in enumerate(node.value):
-                    messages.append({"role": m.role.value, "content": self.text(m.content)})
-                    spans[("input", i)] = m.span
-                    spans[("input", i, "role")] = m.role.span
-                    spans[("input", i, "content")] = m.content.span
-                req["input"] = messages
+    def parameter_node(self, p: ast.Parameter, path: JsonPath) -> dict:
+        schema = {"type": p.type.value, "description": self.text(p.description)}
+        if p.extra is not None:  # type and description are the row's (E109 for a second one)
+            extra = self.value(p.extra, path)
+            schema.update((k, v) for k, v in extra.items() if k not in schema)
+        self.spans[path] = p.span
+        self.spans[(*path, "type")] = p.type.span
+        self.spans[(*path, "description")] = p.description.span
+        return schema
 
-        models = spec.of(ast.Model)
-        if models:
-            refs = models[0].refs
-            spans[("models",)] = models[0].span
-            req["models"] = [r.value if isinstance(r, ast.Name) else self.text(r) for r in refs]
-            for i, r in enumerate(refs):
-                spans[("models", i)] = r.span
+    # -- values
 
-        tools = spec.of(ast.Tool)
-        if tools:
-            spans[("tools",)] = tools[0].span
-            req["tools"] = [self.tool(t, ("tools", i)) for i, t in enumerate(tools)]
+    def str_node(self, v: ast.Str, path: JsonPath) -> str:
+        return self.text(v)
 
-        requirements = spec.of(ast.Requirement)
-        if requirements:
-            spans[("requirements",)] = requirements[0].span
-            req["requirements"] = []
-            for i, r in enumerate(requirements):
-                item = {"name": self.text(r.name), "description": self.text(r.description)}
-                if r.mandatory:
-                    item["is_mandatory"] = True
-                    spans[("requirements", i, "is_mandatory")] = r.mandatory
-                req["requirements"].append(item)
-                spans[("requirements", i)] = r.span
-                spans[("requirements", i, "name")] = r.name.span
-                spans[("requirements", i, "description")] = r.description.span
+    def name_node(self, v: ast.Name, path: JsonPath) -> str:
+        return v.value  # a bare word is a string
 
-        budgets = spec.of(ast.Budget)
-        if budgets:
-            req["budget"] = budgets[0].value.value
-            spans[("budget",)] = budgets[0].value.span
+    def number_node(self, v: ast.Number, path: JsonPath) -> int | float:
+        return v.value
 
-        includes = spec.of(ast.Include)
-        if includes:
-            req["include"] = [n.value for n in includes[0].values]
-            spans[("include",)] = includes[0].span
-            for i, n in enumerate(includes[0].values):
-                spans[("include", i)] = n.span
+    def bool_node(self, v: ast.Bool, path: JsonPath) -> bool:
+        return v.value
 
-        for kind, key in _SIMPLE.items():
-            found = spec.of(kind)
-            if found:
-                value = found[0].value  # a bare word (budget, language) or a string
-                req[key] = self.text(value) if isinstance(value, ast.Str) else value.value
-                spans[(key,)] = value.span
+    def null_node(self, v: ast.Null, path: JsonPath) -> None:
+        return None
 
-        outputs = spec.of(ast.OutputType)
-        if outputs:
-            node = outputs[0]
-            if isinstance(node.value, ast.Block):
-                req["output_type"] = self.value(node.value, ("output_type",))
-            elif self.schema_file is not None:
-                req["output_type"] = self.schema_file
-            spans[("output_type",)] = node.value.span
-        return self.out
+    def list_node(self, v: ast.List, path: JsonPath) -> list:
+        return [self.value(item, (*path, i)) for i, item in enumerate(v.items)]
+
+    def block_node(self, v: ast.Block, path: JsonPath) -> dict:
+        obj = {}
+        for e in v.entries:
+            key = e.key.value
+            if key not in obj:  # a repeated key is E109; the first one stands
+                obj[key] = self.value(e.value, (*path, key))
+                self.spans[(*path, key)] = e.span
+        return obj
+
+
+# The request's keys in the SDK's order (budget before include). The first of
+# a single-valued statement stands (check.py reports a repeat); tools and
+# requirements are lists, one item per statement.
+_ORDER = (ast.Input, ast.Model, ast.Tool, ast.Requirement, ast.Budget, ast.Include, ast.Language, ast.SystemPrompt, ast.OutputType)
+_LISTED = {ast.Tool: "tools", ast.Requirement: "requirements"}
 
 
 def emit(spec: ast.Spec, values: dict[str, str], *, schema_file: dict | None = None) -> Emitted:
     """values: every placeholder's value (param defaults applied, {{env.X}}
     read); schema_file: the JSON Schema an `output_type "file.json"` names,
     already read (check.py reads it, and reports when it cannot)."""
-    return _Emitter(values, schema_file).spec(spec)
+    return _Emitter(values, schema_file).visit(spec)
