@@ -190,6 +190,15 @@ class Spec:
         return [s for s in self.statements if isinstance(s, kind)]
 
 
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A # comment. Not in the Spec (the grammar ignores comments): parse()
+    returns them beside it, in source order, and fmt places each by its span."""
+
+    text: str  # as written, trailing whitespace dropped
+    span: Span
+
+
 class Visitor:
     """The one way to walk the AST: a method per node class, as sqlglot's
     generator has one per expression. `visit(node)` calls `<snake_name>_node`

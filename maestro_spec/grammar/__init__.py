@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from pathlib import Path
 
 GRAMMAR_PATH = Path(__file__).with_name("maestro.lark")
+
+# The comments of the parse_tree() call in progress (None outside one): the
+# grammar ignores comments, and the lexer hands each to _keep_comment.
+_COMMENTS: contextvars.ContextVar[list | None] = contextvars.ContextVar("maestro_comments", default=None)
 
 
 def get_parser(*, keep_all_tokens: bool = False):
@@ -19,8 +24,27 @@ def get_parser(*, keep_all_tokens: bool = False):
     return _spec_parser(bool(keep_all_tokens))
 
 
+def parse_tree(text: str):
+    """The parse tree of text, and its COMMENT tokens in source order, from
+    the one parse (lark.UnexpectedInput on a syntax error)."""
+    comments: list = []
+    token = _COMMENTS.set(comments)
+    try:
+        tree = get_parser().parse(text)
+    finally:
+        _COMMENTS.reset(token)
+    return tree, comments
+
+
+def _keep_comment(tok):
+    found = _COMMENTS.get()
+    if found is not None:
+        found.append(tok)
+    return tok
+
+
 @functools.lru_cache(maxsize=None)
-def _spec_parser(keep_all_tokens: bool):
+def _spec_parser(keep_all_tokens: bool = False):
     from lark import Lark
 
     return Lark(
@@ -30,5 +54,6 @@ def _spec_parser(keep_all_tokens: bool):
         propagate_positions=True,
         maybe_placeholders=True,
         keep_all_tokens=keep_all_tokens,
+        lexer_callbacks={"COMMENT": _keep_comment},
         cache=True,
     )
