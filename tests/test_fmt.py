@@ -18,7 +18,7 @@ from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
 from maestro_spec.compiler.check import compile_text
 from maestro_spec.compiler.fmt import WIDTH, format_text
-from maestro_spec.grammar import get_parser
+from maestro_spec.grammar import get_parser, parse_tree
 
 from .conftest import EXAMPLES, GOLDEN, ROOT, assert_golden
 
@@ -401,15 +401,22 @@ def test_the_layout_shown_in_the_docs_is_what_fmt_produces():
     assert format_text(sample).text == sample
 
 
-def test_get_parser_is_cached_per_option_and_keeps_tokens_on_request():
-    assert get_parser() is get_parser(keep_all_tokens=False)
-    assert get_parser(keep_all_tokens=True) is get_parser(keep_all_tokens=True)
-    assert get_parser(keep_all_tokens=True) is not get_parser()
-    text = "input \"hi\"\nbudget low\n"
+def test_one_cached_parser_whose_parse_also_gives_the_comments():
+    assert get_parser() is get_parser()
+    text = "# a\ninput \"# not one\" # b\nbudget low\n"
+    tree, found = parse_tree(text)
+    assert [str(t) for t in found] == ["# a", "# b"]
+    assert [t.start_pos for t in found] == [0, text.index("# b")]
+    assert "budget" not in {str(t) for t in tree.scan_values(lambda v: hasattr(v, "type"))}
+    assert parse_tree("budget low\n")[1] == []
 
-    def tokens(tree):
-        return {str(t) for t in tree.scan_values(lambda v: hasattr(v, "type"))}
 
-    assert "budget" in tokens(get_parser(keep_all_tokens=True).parse(text))
-    assert "budget" not in tokens(get_parser().parse(text))
+def test_fmt_parses_the_source_once_and_its_output_once(monkeypatch):
+    from maestro_spec import grammar
 
+    calls = []
+    real = grammar.get_parser().parse
+    monkeypatch.setattr(grammar._spec_parser(), "parse", lambda text, *a, **k: calls.append(text) or real(text, *a, **k))
+    source = "budget   low # why\ninput  \"x\"\n"
+    text = format_text(source).text
+    assert calls == [source, text]

@@ -13,15 +13,11 @@ GRAMMAR_PATH = Path(__file__).with_name("maestro.lark")
 _COMMENTS: contextvars.ContextVar[list | None] = contextvars.ContextVar("maestro_comments", default=None)
 
 
-def get_parser(*, keep_all_tokens: bool = False):
-    """The spec parser, built once per process and option; Lark's on-disk
-    cache spares later processes the LALR table construction (keyed by
-    grammar, options and Lark version).
-
-    keep_all_tokens=True keeps keywords and punctuation in the tree (fmt
-    places comments relative to every token, not only the named ones).
-    """
-    return _spec_parser(bool(keep_all_tokens))
+def get_parser():
+    """The spec parser, built once per process; Lark's on-disk cache spares
+    later processes the LALR table construction (keyed by grammar, options
+    and Lark version)."""
+    return _spec_parser()
 
 
 def parse_tree(text: str):
@@ -44,7 +40,7 @@ def _keep_comment(tok):
 
 
 @functools.lru_cache(maxsize=None)
-def _spec_parser(keep_all_tokens: bool = False):
+def _spec_parser():
     from lark import Lark
 
     return Lark(
@@ -53,7 +49,6 @@ def _spec_parser(keep_all_tokens: bool = False):
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
-        keep_all_tokens=keep_all_tokens,
         lexer_callbacks={"COMMENT": _keep_comment},
         cache=True,
     )
