@@ -74,9 +74,10 @@ class SpecPrinter(ast.Visitor):
         """One character of punctuation at source[at]."""
         self.tok(at, at + 1, sep, text, carry=carry)
 
-    def keyword(self, stmt: ast.Statement, indent: int = 0, word: str | None = None) -> None:
-        word = word or ast.KEYWORDS[type(stmt)]
-        self.tok(stmt.span.start_pos, stmt.span.start_pos + len(word), new_line(indent), word)
+    def keyword(self, stmt: ast.Statement) -> None:
+        """A statement's keyword, where its span starts, on a line of its own."""
+        word = ast.KEYWORDS[type(stmt)]
+        self.tok(stmt.span.start_pos, stmt.span.start_pos + len(word), new_line(0), word)
 
     def raw(self, node) -> str:
         return self.source[node.span.start_pos : node.span.end_pos]

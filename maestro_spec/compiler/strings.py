@@ -75,6 +75,26 @@ def dedent_lines(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
+def reindent_long(raw: str, indent: int) -> str:
+    """A multi-line \"\"\"string\"\"\" (raw: as written, quotes included) with
+    its body at `indent` and the closing quotes on their own line, for fmt;
+    returned unchanged if that could alter its value."""
+    body = raw[3:-3]
+    if "\n" not in body:
+        return raw
+    lines = body.split("\n")
+    if len(lines) > 1 and not lines[0].strip():
+        lines = lines[1:]
+    if len(lines) > 1 and not lines[-1].strip():
+        lines = lines[:-1]
+    content = textwrap.dedent("\n".join(lines)).split("\n")
+    pad = " " * indent
+    new_body = "\n" + "\n".join(pad + line if line else "" for line in content) + "\n" + pad
+    if dedent_long(new_body) != dedent_long(body):
+        return raw
+    return '"""' + new_body + '"""'
+
+
 @functools.lru_cache(maxsize=2)
 def line_starts(text: str) -> tuple[int, ...]:
     """Offsets where each line of text starts: computed once per text (the
@@ -105,23 +125,3 @@ def substitute(text: str, values: dict[str, str]) -> str:
     if "{{" not in text:
         return text
     return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def reindent_long(raw: str, indent: int) -> str:
-    """A multi-line \"\"\"string\"\"\" (raw: as written, quotes included) with
-    its body at `indent` and the closing quotes on their own line, for fmt;
-    returned unchanged if that could alter its value."""
-    body = raw[3:-3]
-    if "\n" not in body:
-        return raw
-    lines = body.split("\n")
-    if len(lines) > 1 and not lines[0].strip():
-        lines = lines[1:]
-    if len(lines) > 1 and not lines[-1].strip():
-        lines = lines[:-1]
-    content = textwrap.dedent("\n".join(lines)).split("\n")
-    pad = " " * indent
-    new_body = "\n" + "\n".join(pad + line if line else "" for line in content) + "\n" + pad
-    if dedent_long(new_body) != dedent_long(body):
-        return raw
-    return '"""' + new_body + '"""'
