@@ -420,3 +420,14 @@ def test_fmt_parses_the_source_once_and_its_output_once(monkeypatch):
     source = "budget   low # why\ninput  \"x\"\n"
     text = format_text(source).text
     assert calls == [source, text]
+
+
+def test_the_printer_has_a_method_for_every_statement_and_value_kind():
+    import typing
+
+    from maestro_spec.compiler import ast
+    from maestro_spec.compiler.fmtprinter import SpecPrinter
+
+    kinds = [*typing.get_args(ast.Statement), *typing.get_args(ast.Value), ast.Spec, ast.Parameter]
+    missing = [k.__name__ for k in kinds if not hasattr(SpecPrinter, ast._snake(k.__name__) + "_node")]
+    assert missing == []
