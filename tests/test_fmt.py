@@ -404,11 +404,12 @@ def test_the_layout_shown_in_the_docs_is_what_fmt_produces():
 def test_one_cached_parser_whose_parse_also_gives_the_comments():
     assert get_parser() is get_parser()
     text = "# a\ninput \"# not one\" # b\nbudget low\n"
-    tree, found = parse_tree(text)
+    tree, found = parse_tree(text, comments=True)
     assert [str(t) for t in found] == ["# a", "# b"]
     assert [t.start_pos for t in found] == [0, text.index("# b")]
     assert "budget" not in {str(t) for t in tree.scan_values(lambda v: hasattr(v, "type"))}
-    assert parse_tree("budget low\n")[1] == []
+    assert parse_tree("budget low # x\n", comments=True)[1] == ["# x"]
+    assert parse_tree(text)[1] == []
 
 
 def test_fmt_parses_the_source_once_and_its_output_once(monkeypatch):

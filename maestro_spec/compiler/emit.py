@@ -87,8 +87,11 @@ class _Emitter(ast.Visitor):
     # -- the spec and its statements
 
     def spec_node(self, spec: ast.Spec) -> Emitted:
+        by_kind: dict[type, list] = {}  # one pass, not a spec.of() scan per kind
+        for stmt in spec.statements:
+            by_kind.setdefault(type(stmt), []).append(stmt)
         for kind in _ORDER:
-            found = spec.of(kind)
+            found = by_kind.get(kind)
             if not found:
                 continue
             key = _LISTED.get(kind)

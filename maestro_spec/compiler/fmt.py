@@ -36,12 +36,12 @@ class Formatted:
 def format_text(source: str) -> Formatted:
     """Format one spec. A spec that does not parse is returned untouched
     (text None) with its diagnostics; other findings do not stop fmt."""
-    parsed = parse(source)
+    parsed = parse(source, comments=True)
     errors = [d for d in parsed.diagnostics if d.is_error]
     if parsed.spec is None or errors:
         return Formatted(source, None, parsed.diagnostics)
     text = SpecPrinter(source, parsed.comments).visit(parsed.spec)
-    after = parse(text)
+    after = parse(text, comments=True)
     if after.spec is None or _shape(after.spec) != _shape(parsed.spec):
         raise FormatError("fmt would change the meaning of this spec; the file was left as it is")
     if [c.text for c in after.comments] != [c.text for c in parsed.comments]:

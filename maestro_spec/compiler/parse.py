@@ -22,7 +22,7 @@ __all__ = ["STATEMENT_KEYWORDS", "ParseResult", "parse"]
 class ParseResult:
     spec: ast.Spec | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    comments: tuple[ast.Comment, ...] = ()  # in source order (fmt keeps them)
+    comments: tuple[ast.Comment, ...] = ()  # in source order, when parse() is asked for them
 
 
 def _bad_escape_offset(body: str) -> int:
@@ -183,11 +183,12 @@ class _ToAST(Transformer):
         return ast.Spec(tuple(children))
 
 
-def parse(text: str) -> ParseResult:
+def parse(text: str, *, comments: bool = False) -> ParseResult:
     """Parse a spec. On a syntax error the result has no AST and one diagnostic
-    (later errors after a syntax error are mostly echoes of the first)."""
+    (later errors after a syntax error are mostly echoes of the first).
+    comments=True: the result has the comments too (fmt keeps them)."""
     try:
-        tree, comments = parse_tree(text)
+        tree, found = parse_tree(text, comments=comments)
     except UnexpectedInput as e:
         return ParseResult(None, [syntax_diagnostic(text, e)])
     builder = _ToAST()
@@ -195,4 +196,4 @@ def parse(text: str) -> ParseResult:
         spec = builder.transform(tree)
     except VisitError as e:  # a bug in the builder, not in the user's text
         raise e.orig_exc from e
-    return ParseResult(spec, builder.diagnostics, tuple(ast.Comment(str(c).rstrip(), span_of(c)) for c in comments))
+    return ParseResult(spec, builder.diagnostics, tuple(ast.Comment(str(c).rstrip(), span_of(c)) for c in found))

@@ -6,7 +6,6 @@ import bisect
 import functools
 import os
 import re
-import textwrap
 
 from .diagnostics import Span
 
@@ -87,7 +86,7 @@ def reindent_long(raw: str, indent: int) -> str:
         lines = lines[1:]
     if len(lines) > 1 and not lines[-1].strip():
         lines = lines[:-1]
-    content = textwrap.dedent("\n".join(lines)).split("\n")
+    content = dedent_lines(lines).split("\n")
     pad = " " * indent
     new_body = "\n" + "\n".join(pad + line if line else "" for line in content) + "\n" + pad
     if dedent_long(new_body) != dedent_long(body):

@@ -20,16 +20,19 @@ def get_parser():
     return _spec_parser()
 
 
-def parse_tree(text: str):
-    """The parse tree of text, and its COMMENT tokens in source order, from
-    the one parse (lark.UnexpectedInput on a syntax error)."""
-    comments: list = []
-    token = _COMMENTS.set(comments)
+def parse_tree(text: str, *, comments: bool = False):
+    """The parse tree of text (lark.UnexpectedInput on a syntax error) and,
+    with comments=True, its COMMENT tokens in source order, collected during
+    the one parse (else an empty list: compile does not pay for them)."""
+    if not comments:
+        return get_parser().parse(text), []
+    found: list = []
+    token = _COMMENTS.set(found)
     try:
         tree = get_parser().parse(text)
     finally:
         _COMMENTS.reset(token)
-    return tree, comments
+    return tree, found
 
 
 def _keep_comment(tok):
