@@ -77,11 +77,6 @@ class _ToAST(Transformer):
         )
         return ast.Str(value, span, triple, placeholders)
 
-    def string(self, children):
-        return children[0]
-
-    vstring = kstring = string
-
     @v_args(meta=True)
     def list(self, meta, children):
         return ast.List(tuple(c for c in children if c is not None), span_of(meta))
