@@ -38,7 +38,7 @@ COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EX
 # the same).
 LAZY_COMMANDS = {
     "run": ("maestro_spec.commands.run:run", "Run specs on Maestro: submit, wait for the end, show the result."),
-    "runs": ("maestro_spec.commands.run:runs", "The local record of runs: list them, show one, resume one, prune stale ones."),
+    "runs": ("maestro_spec.commands.runs:runs", "The local record of runs: list them, show one, resume one, prune stale ones."),
     "watch": ("maestro_spec.commands.watch:watch", "Re-check a spec on every save; with --run, run it when its request changes."),
     "serve": ("maestro_spec.commands.serve:serve", "Serve a local simulation of the Maestro runs API, for offline runs and tests."),
     "fmt": ("maestro_spec.commands.authoring:fmt", "Give .maestro specs their one canonical layout, in place."),

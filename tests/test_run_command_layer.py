@@ -13,12 +13,13 @@ from pathlib import Path
 import click
 import pytest
 
-from maestro_spec.commands.run import PollInterval, resolve_key
+from maestro_spec.commands.options import PollInterval
 from maestro_spec.compiler import limits as L
 from maestro_spec.runtime import defaults
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime.render import make_console, print_error
 from maestro_spec.runtime.store import RunStore, StoreError
+from maestro_spec.runtime.target import key_for
 
 from .runtime_support import FAST, SPEC_OK, closed_port, invoke, records, server, write_spec
 
@@ -125,18 +126,23 @@ def test_watch_local_reports_a_server_that_cannot_start_in_one_line(tmp_path, mo
     assert result.stderr.strip() == "error: the local server on port 4242 failed to start; it stopped: OSError('boom')"
 
 
-def test_resolve_key_rules(monkeypatch):
+def test_key_rules(monkeypatch):
     monkeypatch.delenv("AI21_API_KEY", raising=False)
     cloud = "https://api.ai21.com/studio/v1"
     with pytest.raises(E.MissingKey, match="or add --local"):
-        resolve_key(cloud, url_given=False)
+        key_for(cloud, url_given=False)
     with pytest.raises(E.MissingKey) as resumed:
-        resolve_key(cloud, url_given=False, resuming=True)
+        key_for(cloud, url_given=False, offer_local=False)
     assert str(resumed.value) == f"no API key: set AI21_API_KEY to reach {cloud}"
-    assert resolve_key(cloud, url_given=True) is None  # the server named by --base-url decides
-    assert resolve_key("http://[::1]:8021/studio/v1", url_given=False) is None
+    assert key_for(cloud, url_given=True) is None  # the server named by --base-url decides
+    assert key_for("http://[::1]:8021/studio/v1", url_given=False) is None
+    assert key_for(cloud, url_given=False, api_key="sk-given") == "sk-given"
     monkeypatch.setenv("AI21_API_KEY", "sk-x")
-    assert resolve_key(cloud, url_given=False) == "sk-x"
+    assert key_for(cloud, url_given=False) == "sk-x"
+    assert key_for(cloud, url_given=False, api_key="sk-given") == "sk-given"  # the caller's key wins
+    monkeypatch.setenv("AI21_API_KEY", "")
+    with pytest.raises(E.MissingKey):
+        key_for(cloud, url_given=False)  # an empty key is no key
 
 
 def test_attach_without_a_key_to_a_cloud_run_exits_2(home):
@@ -232,6 +238,7 @@ def test_poll_interval_accepts_auto_and_numbers():
 _ENUM_LITERALS = {
     "maestro_spec/runtime": L.RUN_STATUSES,
     "maestro_spec/commands/run.py": L.RUN_STATUSES,
+    "maestro_spec/commands/runs.py": L.RUN_STATUSES,
     "maestro_spec/server/simulate.py": L.TOOL_TYPES + L.INCLUDE_FIELDS,
 }
 

@@ -1,5 +1,6 @@
 """What the commands share: printing diagnostics, the var and format options,
-expanding directories, writing output files."""
+expanding directories, writing output files, and the runtime's target and
+failures as one-line errors (the options of the run commands: options.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..compiler.params import Vars, VarUsageError, load_vars
 from ..compiler.report import FORMATS, render
 from ..compiler.sources import STDIN, Source
 from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
+
 
 def fail(message: str, code: int = EXIT_USAGE) -> "click.exceptions.Exit":
     click.secho(f"error: {message}", fg="red", err=True)
@@ -103,3 +105,34 @@ def output_format_option(f):
     )(f)
 
 
+
+
+def fail_runtime(e) -> click.exceptions.Exit:
+    """fail() for a runtime.errors.RuntimeFailure: its line, its hint, its exit code."""
+    code = fail(str(e), e.exit_code)
+    if e.hint:
+        click.echo(f"  hint: {e.hint}", err=True)
+    return code
+
+
+def resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
+    """(base URL, key) for `run` and `watch` (runtime/target.py's rules), or a
+    one-line error and its exit code when they cannot work."""
+    from ..runtime import errors as E
+    from ..runtime import target
+
+    try:
+        return target.choose_target(local, base_url)
+    except E.RuntimeFailure as e:
+        raise fail_runtime(e) from None
+
+
+def start_local_server():
+    """The built-in local server, started (the caller stops it); a one-line error if it cannot start."""
+    from ..runtime import errors as E
+    from ..runtime.target import launch_local_server
+
+    try:
+        return launch_local_server()
+    except E.RuntimeFailure as e:
+        raise fail(str(e)) from None

@@ -28,7 +28,6 @@ from urllib.parse import quote
 import httpx
 
 from .. import __version__
-from .. import transport
 from ..transport import RUNS_PATH
 from .wire import Run
 from . import errors as E
@@ -37,6 +36,7 @@ from .answer import MAX_ID_CHARS, MAX_RESPONSE_BYTES, UnreadableAnswer, parse_js
 from .connections import Lanes
 from .defaults import MAX_RETRIES
 from .sanitize import one_line, scrub, scrub_text
+from .target import usable_base_url
 
 _DETAIL_CHARS = 300
 _DETAIL_SCAN = 65536  # bytes of an error body looked at for its explanation
@@ -75,14 +75,6 @@ class ClientStats:
     gets: int = 0
     retries: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
-
-
-def usable_base_url(url: str) -> str:
-    """The base URL without a trailing slash, or a UsageFailure (the rule is transport.py's)."""
-    try:
-        return transport.check_base_url(url)
-    except transport.BaseURLError as e:
-        raise (E.InsecureURL(str(e)) if e.insecure else E.BadURL(str(e))) from None
 
 
 class MaestroClient:

@@ -29,8 +29,8 @@ from rich.text import Text
 
 from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, TERMINAL_STATUSES
 from .wire import Run
-from .answer import read_run
-from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent, judge, unmet_mandatory
+from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent, judge, outcome_from_record, unmet_mandatory
+from .errors import stopped_lines
 from .sanitize import for_terminal, one_line, shown_id
 from .store import RunRecord
 
@@ -299,6 +299,13 @@ def print_error(err: Console, line: str, hint: str | None = None) -> None:
         print_line(err, Text(f"  hint: {one_line(hint)}"))
 
 
+def print_stopped(err: Console, tracker, *, local: bool, total: int, word: str = "interrupted") -> None:
+    """What Ctrl-C (word "interrupted") or SIGTERM ("terminated") left behind,
+    from a batch.Tracker of the runs (the wording is errors.stopped_lines')."""
+    for line in stopped_lines(tracker.in_flight(), total=total, started=tracker.started_count(), local=local, word=word):
+        print_line(err, Text(line))
+
+
 def print_problems(outcome: RunOutcome, err: Console, *, prefix: str | None = None) -> None:
     """The outcome's problems, one line each (and its hint); with `prefix`
     (the spec, when several ran) each line names it."""
@@ -322,15 +329,8 @@ def outcome_text(outcome: RunOutcome, *, width: int = 100, problems_too: bool = 
 
 def render_record(record: RunRecord, console: Console, err: Console) -> None:
     """`maestro runs show`: a recorded run as it was last seen."""
-    run = read_run(record.response).run if record.response else None
-    outcome = RunOutcome(
-        request=record.request,
-        spec=record.spec,
-        run=run,
-        run_id=record.run_id,
-        elapsed=record.elapsed or 0.0,
-        local=record.is_local,
-    )
+    outcome = outcome_from_record(record)
+    run = outcome.run
     if run is not None and run.is_terminal:
         render_outcome(outcome, console)
     else:
