@@ -17,7 +17,7 @@ from maestro_spec.commands.options import PollInterval
 from maestro_spec.compiler import limits as L
 from maestro_spec.runtime import defaults
 from maestro_spec.runtime import errors as E
-from maestro_spec.runtime.render import make_console, print_error
+from maestro_spec.runtime.console import make_console, print_error
 from maestro_spec.runtime.store import RunStore, StoreError
 from maestro_spec.runtime.target import key_for
 

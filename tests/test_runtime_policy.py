@@ -12,7 +12,7 @@ from maestro_spec.runtime.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime import policy as P
 from maestro_spec.transport import is_loopback
-from maestro_spec.runtime.client import error_detail, transport_reason
+from maestro_spec.runtime.reasons import error_detail, transport_reason
 from maestro_spec.runtime.target import usable_base_url
 from maestro_spec.runtime.outcome import RunOutcome, RunSettings, judge
 

@@ -116,7 +116,7 @@ def _compile_all(paths, vars, output_format):
 def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, output) -> int:
     from rich.text import Text
 
-    from ..runtime import render
+    from ..runtime import console, progress, render
     from ..runtime.batch import Tracker, batch_exit_code, run_batch
     from ..runtime.outcome import RunSettings
     from ..runtime.payload import outcomes_json
@@ -124,16 +124,16 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
     from .signals import Terminated, hold_interrupts, run_async
 
     settings = RunSettings(base_url=base_url, local=local, **settings_kwargs)
-    out = render.make_console()
-    err = render.make_console(stderr=True)
+    out = console.make_console()
+    err = console.make_console(stderr=True)
     single = len(jobs_list) == 1
 
     if single:
-        line = render.StatusLine()
+        line = progress.StatusLine()
         tracker = Tracker(forward=line.update)
         job = jobs_list[0]
         try:
-            with render.live_status(err, line):
+            with progress.live_status(err, line):
                 outcomes = [run_async(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
         except KeyboardInterrupt:
             render.print_stopped(err, tracker, local=local, total=1)
@@ -159,19 +159,19 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
 
     for o in outcomes:
         if o.cached_from:
-            render.print_line(err, Text(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)"))
+            console.print_line(err, Text(f"cached: {o.spec} reuses the completed run {o.run_id} recorded as {o.cached_from} (--cache)"))
     payload = outcomes_json(outcomes, single=single, key=settings.api_key)
     if output is not None:
         try:
             Path(output).write_text(payload, encoding="utf-8")
         except OSError as e:
-            render.print_error(err, f"cannot write {output}: {e.strerror or e}")
+            console.print_error(err, f"cannot write {output}: {e.strerror or e}")
     if as_json:
         click.echo(payload, nl=False)
     elif single:
         render.render_outcome(outcomes[0], out)
     else:
-        render.print_table(out, render.summary_table(outcomes, out))
+        console.print_table(out, render.summary_table(outcomes, out))
         out.print("details of a run: maestro runs show ID", style="dim", markup=False)
     for o in outcomes:
         render.print_problems(o, err, prefix=None if single else o.spec)
@@ -184,14 +184,15 @@ def _batch_progress(err, total):
 
     from rich.text import Text
 
-    from ..runtime import render
+    from ..runtime.console import print_line
+    from ..runtime.progress import finished_line
 
     done = {"n": 0}
     if not err.is_terminal:
 
         def on_done(outcome):
             done["n"] += 1
-            render.print_line(err, Text(render.finished_line(outcome, done["n"], total)))
+            print_line(err, Text(finished_line(outcome, done["n"], total)))
 
         return contextlib.nullcontext(), on_done
 

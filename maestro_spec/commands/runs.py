@@ -50,7 +50,8 @@ def _name_skipped(store) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per record, newest first.")
 def list_runs(limit, as_json):
     """The most recent runs."""
-    from ..runtime.render import make_console, print_table, records_table
+    from ..runtime.console import make_console, print_table
+    from ..runtime.render import records_table
 
     store = _open_store()
     records = store.list(limit)
@@ -87,7 +88,7 @@ def _find(ident: str, store=None):
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record (request, response, timings) as JSON.")
 def show_run(ident, as_json):
     """A recorded run: its result if it finished, else where it stands. No network."""
-    from ..runtime import render
+    from ..runtime import console, render
 
     record = _find(ident)
     if as_json:
@@ -95,7 +96,7 @@ def show_run(ident, as_json):
 
         click.echo(record_json(record))
         return
-    render.render_record(record, render.make_console(), render.make_console(stderr=True))
+    render.render_record(record, console.make_console(), console.make_console(stderr=True))
     if record.unfinished and record.is_local:
         click.echo("  hint: its built-in local server has stopped, so it cannot be resumed; `maestro runs prune` removes such records", err=True)
     elif record.unfinished and record.run_id:
@@ -117,7 +118,7 @@ def attach_run(ident, base_url, timeout, poll_interval, min_score, as_json, max_
 
 def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_retries) -> int:
     from ..runtime import errors as E
-    from ..runtime import render
+    from ..runtime import console, progress, render
     from ..runtime.batch import Tracker
     from ..runtime.outcome import RunSettings, outcome_from_record
     from ..runtime.payload import outcomes_json
@@ -128,7 +129,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
 
     record = _find(ident)
     key = None  # only needed, and read, when the run is followed again
-    out, err = render.make_console(), render.make_console(stderr=True)
+    out, err = console.make_console(), console.make_console(stderr=True)
     if not record.run_id:
         raise fail(
             f"record {_printable(record.id)} has no run id: the server never confirmed the run (status {_printable(record.status)})"
@@ -151,10 +152,10 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
             base_url=url, api_key=key, timeout=timeout, poll_interval=poll_interval, min_score=min_score, max_retries=max_retries
         )
         store = RunStore(secrets=(key,))
-        line = render.StatusLine()
+        line = progress.StatusLine()
         tracker = Tracker(forward=line.update)
         try:
-            with render.live_status(err, line):
+            with progress.live_status(err, line):
                 outcome = run_async(attach(record, settings=settings, on_status=tracker, store=store))
         except KeyboardInterrupt:
             render.print_stopped(err, tracker, local=False, total=1)
