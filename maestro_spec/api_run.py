@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .api import CompileResult
     from .runtime.wire import Run
     from .runtime.outcome import RunOutcome, StatusEvent
-    from .runtime.store import RunRecord
+    from .runtime.record import RunRecord
 
 
 @dataclass(frozen=True)

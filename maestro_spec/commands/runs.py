@@ -123,7 +123,8 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
     from ..runtime.outcome import RunSettings, outcome_from_record
     from ..runtime.payload import outcomes_json
     from ..runtime.poll import attach
-    from ..runtime.store import RunStore, run_duration
+    from ..runtime.record import run_duration
+    from ..runtime.store import RunStore
     from ..runtime.target import key_for, usable_base_url
     from .signals import Terminated, hold_interrupts, run_async
 

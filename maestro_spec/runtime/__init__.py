@@ -10,9 +10,13 @@ watch mode use it):
     print(outcome_text(outcome))          # or render_outcome(outcome, console)
     raise SystemExit(outcome.exit_code)   # 0, 3 or 4, as `maestro run`
 
-Modules: defaults (the numbers --help shows), policy (retry and poll rules, pure), errors (typed failures),
-client (HTTP), store (run records), poll (execute/attach), render (rich
-output), batch (many runs), outcome (the data passed between them).
+Modules: defaults (the numbers and ranges --help shows), target (where a run
+goes, with which key), policy (retry and poll rules, pure), errors (typed
+failures, the interrupt wording), client (HTTP) and reasons (why a call
+failed), record (one run record, read safely) and store (where records live),
+poll (execute/attach), outcome (the data passed between them), batch (many
+runs), render (rich views of runs) over console (consoles and safe cells) and
+progress (the status line), payload (what --json prints).
 """
 
 from __future__ import annotations

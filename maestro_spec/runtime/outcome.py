@@ -14,7 +14,7 @@ from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
 from .answer import read_run
 from .errors import RuntimeFailure
 from .sanitize import one_line
-from .store import LOCAL_TARGET, RunRecord
+from .record import LOCAL_TARGET, RunRecord
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from dataclasses import asdict
 from ..compiler.credentials import secret_values
 from .outcome import RunOutcome
 from .sanitize import json_for_terminal
-from .store import RunRecord, scrub_server_text
+from .record import RunRecord
+from .store import scrub_server_text
 
 
 def _run_object(outcome: RunOutcome):

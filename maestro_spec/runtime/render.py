@@ -39,7 +39,7 @@ from .console import (
 from .errors import stopped_lines
 from .outcome import RunOutcome, judge, outcome_from_record, unmet_mandatory
 from .sanitize import for_terminal, one_line, shown_id
-from .store import RunRecord
+from .record import RunRecord
 from .wire import Run
 
 _CALL_PARAMETER_CHARS = 40  # a tool call's parameters, shown on one line ...
