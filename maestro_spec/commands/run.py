@@ -121,7 +121,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
     from ..runtime.outcome import RunSettings
     from ..runtime.payload import outcomes_json
     from ..runtime.poll import execute
-    from .signals import Terminated, hold_interrupts, run_async
+    from .signals import Terminated, hold_interrupts, run_terminable
 
     settings = RunSettings(base_url=base_url, local=local, **settings_kwargs)
     out = console.make_console()
@@ -134,7 +134,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
         job = jobs_list[0]
         try:
             with progress.live_status(err, line):
-                outcomes = [run_async(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
+                outcomes = [run_terminable(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
         except KeyboardInterrupt:
             render.print_stopped(err, tracker, local=local, total=1)
             return EXIT_INTERRUPTED
@@ -146,7 +146,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
         progress, on_done = _batch_progress(err, len(jobs_list))
         try:
             with progress:
-                outcomes = run_async(
+                outcomes = run_terminable(
                     run_batch(jobs_list, settings=settings, concurrency=jobs, on_status=tracker, on_done=on_done)
                 )
         except KeyboardInterrupt:

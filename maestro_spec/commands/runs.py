@@ -126,7 +126,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
     from ..runtime.record import run_duration
     from ..runtime.store import RunStore
     from ..runtime.target import key_for, usable_base_url
-    from .signals import Terminated, hold_interrupts, run_async
+    from .signals import Terminated, hold_interrupts, run_terminable
 
     record = _find(ident)
     key = None  # only needed, and read, when the run is followed again
@@ -157,7 +157,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
         tracker = Tracker(forward=line.update)
         try:
             with progress.live_status(err, line):
-                outcome = run_async(attach(record, settings=settings, on_status=tracker, store=store))
+                outcome = run_terminable(attach(record, settings=settings, on_status=tracker, store=store))
         except KeyboardInterrupt:
             render.print_stopped(err, tracker, local=False, total=1)
             return EXIT_INTERRUPTED
