@@ -143,9 +143,9 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
             return EXIT_TERMINATED
     else:
         tracker = Tracker()
-        progress, on_done = _batch_progress(err, len(jobs_list))
+        bar, on_done = progress.batch_progress(err, len(jobs_list))
         try:
-            with progress:
+            with bar:
                 outcomes = run_terminable(
                     run_batch(jobs_list, settings=settings, concurrency=jobs, on_status=tracker, on_done=on_done)
                 )
@@ -176,44 +176,3 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
     for o in outcomes:
         render.print_problems(o, err, prefix=None if single else o.spec)
     return batch_exit_code(outcomes)
-
-
-def _batch_progress(err, total):
-    """A progress bar on a terminal; a plain line per finished run otherwise."""
-    import contextlib
-
-    from rich.text import Text
-
-    from ..runtime.console import print_line
-    from ..runtime.progress import finished_line
-
-    done = {"n": 0}
-    if not err.is_terminal:
-
-        def on_done(outcome):
-            done["n"] += 1
-            print_line(err, Text(finished_line(outcome, done["n"], total)))
-
-        return contextlib.nullcontext(), on_done
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    task = progress.add_task("running", total=total)
-    failed = {"n": 0}
-
-    def on_done(outcome):
-        done["n"] += 1
-        if outcome.exit_code:
-            failed["n"] += 1
-        progress.update(task, advance=1, description=f"running · {failed['n']} not ok" if failed["n"] else "running")
-
-    return progress, on_done

@@ -1,15 +1,16 @@
 """What a person sees while runs are going: the live status line of one run
-(a spinner on a terminal, nothing when piped) and a plain line per finished
-run of a batch, for logs."""
+(a spinner on a terminal, nothing when piped); for a batch, a progress bar on
+a terminal, else a plain line per finished run, for logs."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from rich.console import Console
 from rich.text import Text
 
-from .console import format_seconds
+from .console import format_seconds, print_line
 from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent
 from .sanitize import one_line, shown_id
 
@@ -46,8 +47,6 @@ class StatusLine:
 def live_status(err: Console, line: StatusLine):
     """A transient spinner on a terminal; a do-nothing context when piped."""
     if not err.is_terminal:
-        import contextlib
-
         return contextlib.nullcontext()
     return err.status(line, spinner=SPINNER)
 
@@ -62,3 +61,38 @@ def finished_line(outcome: RunOutcome, done: int, total: int) -> str:
     code = f", exit {outcome.exit_code}" if outcome.exit_code else ""
     status = one_line(outcome.status, 40)
     return f"[{done}/{total}] {outcome.spec or '-'}: {status} in {format_seconds(outcome.elapsed)}{run}{code}"
+
+
+def batch_progress(err: Console, total: int):
+    """(a context to run the batch in, the on_done callback for each outcome):
+    a progress bar on a terminal; a plain line per finished run otherwise."""
+    done = {"n": 0}
+    if not err.is_terminal:
+
+        def on_done(outcome):
+            done["n"] += 1
+            print_line(err, Text(finished_line(outcome, done["n"], total)))
+
+        return contextlib.nullcontext(), on_done
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("running", total=total)
+    failed = {"n": 0}
+
+    def on_done(outcome):
+        done["n"] += 1
+        if outcome.exit_code:
+            failed["n"] += 1
+        bar.update(task, advance=1, description=f"running · {failed['n']} not ok" if failed["n"] else "running")
+
+    return bar, on_done
