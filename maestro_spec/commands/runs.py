@@ -9,6 +9,7 @@ from ..exitcodes import EXIT_INTERRUPTED, EXIT_TERMINATED
 from .common import fail, fail_runtime
 from .options import RUN_HELP_EPILOG, base_url_option, polling_options
 
+
 @click.group(epilog=RUN_HELP_EPILOG)
 def runs():
     """The local record of runs: list them, show one, resume one, prune stale ones.
