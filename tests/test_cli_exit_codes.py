@@ -157,3 +157,16 @@ def test_no_exit_code_is_a_bare_number_in_the_package():
                 ):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+def test_exit_codes_written_in_prose_in_the_docs_are_known():
+    """docs/authoring.md says fmt's codes in a sentence ("Exit codes: 0 done, 1 ..."):
+    each number there is one of exitcodes.py's."""
+    found = 0
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        for paragraph in doc.read_text(encoding="utf-8").split("\n\n"):
+            if paragraph.startswith("Exit codes:"):
+                codes = {int(n) for n in re.findall(r"(?:^Exit codes:|,)\s+`?(\d+)`?\s", paragraph)}
+                assert codes and codes <= set(exitcodes.EXIT_MEANINGS), (doc.name, paragraph)
+                found += 1
+    assert found, "no prose list of exit codes left: drop this test"
