@@ -17,9 +17,9 @@ import pytest
 import maestro_spec
 from maestro_spec.compiler.credentials import redact_request
 
-from .conftest import EXAMPLES, GOLDEN, ROOT
+from .conftest import EXAMPLES, ROOT
 from .runtime_support import closed_port, runs_created, server
-from .test_golden import EXAMPLE_ENV
+from .test_golden import EXAMPLE_ENV, SPEC_TO_JSON
 
 HEAVY = ("lark", "httpx", "pydantic", "rich", "starlette", "uvicorn", "anyio", "click")
 
@@ -143,7 +143,7 @@ def test_load_gives_every_example_its_golden_body(spec, in_repo):
     vars = {"document": (EXAMPLES / "data" / "lease.txt").read_text(encoding="utf-8").removesuffix("\n"), "tone": "formal"}
     var_files = ["examples/data/ticket.json"] if spec.stem == "support-reply" else ()
     body = maestro_spec.load(f"examples/{spec.name}", vars=vars if spec.stem == "summarize-document" else None, var_files=var_files, env=EXAMPLE_ENV)
-    golden = json.loads((GOLDEN / "compile" / f"{spec.stem}.json").read_text(encoding="utf-8"))
+    golden = json.loads((SPEC_TO_JSON / f"{spec.stem}.json").read_text(encoding="utf-8"))
     assert redact_request(body) == golden
 
 
