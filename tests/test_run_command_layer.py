@@ -3,6 +3,8 @@ defaults, JSON output. Against the real local server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import json
 import re
@@ -183,15 +185,27 @@ def test_json_output_file_of_a_run_that_never_started_holds_its_error(tmp_path, 
 # ------------------------------------------------------------------ defaults, one place
 
 
-def test_help_shows_the_runtime_defaults():
+def test_help_shows_the_runtime_defaults(monkeypatch):
     from maestro_spec.runtime import batch
     from maestro_spec.runtime import watch as runtime_watch
     from maestro_spec.runtime.outcome import RunSettings
 
     settings = RunSettings(base_url="http://127.0.0.1:1/studio/v1")
     assert settings.max_retries == defaults.MAX_RETRIES and settings.timeout == defaults.DEFAULT_RUN_TIMEOUT
-    assert batch.MAX_CONCURRENCY == defaults.MAX_CONCURRENCY
-    assert runtime_watch.DEFAULT_MAX_RUNS == defaults.DEFAULT_MAX_RUNS and runtime_watch.DEFAULT_SETTLE == defaults.DEFAULT_SETTLE
+    # What a Python caller gets when it passes nothing: the numbers --help shows.
+    asked = []
+
+    class Recording(asyncio.Semaphore):
+        def __init__(self, value):
+            if sys._getframe(1).f_globals["__name__"] == batch.__name__:  # not the HTTP client's
+                asked.append(value)
+            super().__init__(value)
+
+    monkeypatch.setattr(asyncio, "Semaphore", Recording)
+    asyncio.run(batch.run_batch([], settings=settings, concurrency=defaults.MAX_CONCURRENCY * 10))
+    assert asked == [defaults.MAX_CONCURRENCY]  # the -j bound holds for Python callers too
+    watch_defaults = inspect.signature(runtime_watch.watch_async).parameters
+    assert watch_defaults["max_runs"].default == defaults.DEFAULT_MAX_RUNS and watch_defaults["settle"].default == defaults.DEFAULT_SETTLE
     run_help = " ".join(invoke(["run", "--help"]).stdout.split())  # help folds lines anywhere
     assert f"[default: {defaults.MAX_RETRIES};" in run_help and f"[default: {defaults.DEFAULT_RUN_TIMEOUT};" in run_help
     too_many = invoke(["run", "-j", str(defaults.MAX_CONCURRENCY + 1), "x.maestro"])
@@ -245,6 +259,13 @@ def test_api_enums_are_imported_not_respelled(where):
     assert found == []
 
 
-def test_status_constants_make_up_the_enums():
-    assert L.RUN_STATUSES == (L.IN_PROGRESS, L.COMPLETED, L.FAILED, L.REQUIRES_ACTION)
-    assert L.TERMINAL_STATUSES == set(L.RUN_STATUSES) - {L.IN_PROGRESS}
+def test_run_statuses_are_the_ones_the_official_sdk_knows():
+    """limits.py's statuses against a witness that does not read limits.py:
+    the ai21 SDK's own types (the client we are wire-compatible with)."""
+    from typing import get_args
+
+    from ai21.models.maestro.run import TERMINATED_RUN_STATUSES, RunStatus
+
+    assert (L.IN_PROGRESS, L.COMPLETED, L.FAILED, L.REQUIRES_ACTION) == ("in_progress", "completed", "failed", "requires_action")
+    assert sorted(L.RUN_STATUSES) == sorted(get_args(RunStatus))
+    assert L.TERMINAL_STATUSES == TERMINATED_RUN_STATUSES
