@@ -42,6 +42,17 @@ def test_import_loads_no_parser_client_or_server():
     assert proc.stdout.strip() == "['maestro_spec']", proc.stderr  # not even the compiler, until a call needs it
 
 
+def test_importtime_of_the_package_shows_no_heavy_import():
+    """What `python -X importtime -c 'import maestro_spec'` prints: every module
+    the import ran, as a profile would show it (sys.modules is checked above)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import maestro_spec"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:") and "|" in line]
+    imported = {name.lstrip() for name in rows[1:]}  # rows[0] is the header
+    assert "maestro_spec" in imported  # the profile was read
+    assert sorted(n for n in imported if n.split(".")[0] in HEAVY) == []
+
+
 def test_compiling_loads_the_parser_and_no_runtime():
     loaded = _loaded_after("import maestro_spec\nmaestro_spec.loads('input \"x\"')\nmaestro_spec.check({'input': 'x'})")
     assert loaded == ["lark"]

@@ -13,6 +13,8 @@ watch mode use it):
 Modules: defaults (the numbers --help shows), policy (retry and poll rules, pure), errors (typed failures),
 client (HTTP), store (run records), poll (execute/attach), render (rich
 output), batch (many runs), outcome (the data passed between them).
+
+May import: compiler, transport, exitcodes, maestro_spec (its __version__)
 """
 
 from __future__ import annotations
