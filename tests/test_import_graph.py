@@ -1,7 +1,8 @@
-"""The import graph of maestro_spec, read from the source with `ast`: data flows
-one way (grammar -> compiler -> runtime -> server -> commands -> cli), each
-package's `__init__` docstring says what it owns and what it may import, and
-the compiler stays clear of the runtime's and the CLI's libraries.
+"""The import graph of maestro_spec, read from the source with `ast`: data
+flows one way (grammar -> compiler -> runtime -> server -> commands -> cli,
+and the lsp on the compiler alone), each package's `__init__` docstring says
+what it owns and what it may import, and the compiler stays clear of the
+runtime's and the CLI's libraries.
 
 Nothing here lists today's modules: the parts are the packages and top-level
 modules found under maestro_spec/, so a new package (say maestro_spec/watch/)
