@@ -10,11 +10,11 @@ watch mode use it):
     print(outcome_text(outcome))          # or render_outcome(outcome, console)
     raise SystemExit(outcome.exit_code)   # 0, 3 or 4, as `maestro run`
 
+May import: compiler, transport, exitcodes, maestro_spec (its __version__)
+
 Modules: defaults (the numbers --help shows), policy (retry and poll rules, pure), errors (typed failures),
 client (HTTP), store (run records), poll (execute/attach), render (rich
 output), batch (many runs), outcome (the data passed between them).
-
-May import: compiler, transport, exitcodes, maestro_spec (its __version__)
 """
 
 from __future__ import annotations
