@@ -13,7 +13,7 @@ MODES maps each mode to what a client must make of it (`Expect`): the run id
 it must record (None: the server gave none), the exit codes that are right,
 the record status. `run_maestro`, `attach_maestro`, `watch_maestro` and
 `leaks` are for tests that drive the commands through every mode
-(tests/test_hostile_server.py, tests/test_hostile_watch.py).
+(tests/test_run_survives_a_hostile_server.py, tests/test_watch_survives_a_hostile_server.py).
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def test_messy_input_formats_to_golden(messy):
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
-def test_example_properties(spec):
+def test_formatting_each_example_is_safe(spec):
     assert_safe(spec.read_text(encoding="utf-8"))
 
 

@@ -330,7 +330,7 @@ def test_plain_http_only_to_loopback():
 
 
 @pytest.mark.parametrize("url", ["ftp://x/y", "api.ai21.com", "https://user:pw@api.ai21.com/studio/v1"])
-def test_bad_urls(url):
+def test_a_base_url_without_an_http_scheme_or_with_a_password_is_refused(url):
     with pytest.raises(E.BadURL):
         usable_base_url(url)
 

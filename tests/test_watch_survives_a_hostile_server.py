@@ -53,7 +53,7 @@ def watched(tmp_path_factory):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_watch_holds(mode, watched):
+def test_watch_ends_in_time_without_leaking_or_posting_twice(mode, watched):
     home, ran, posts = watched[mode]
     why = f"{mode}: exit {ran.code} in {ran.seconds:.1f} s\n{ran.stdout[-1500:]}\n{ran.stderr[-1500:]}"
     assert leaks(ran, home, HEADER_SECRET) == [], why
