@@ -9,7 +9,7 @@ watch mode use it):
     outcome = await execute(request, settings=settings, on_status=print)
     print(outcome_text(outcome))          # or render_outcome(outcome, console)
     raise SystemExit(outcome.exit_code)   # 0, 3 or 4, as `maestro run`
-May import: compiler, transport, exitcodes, maestro_spec (its __version__)
+May import: compiler, server, transport, sanitize, exitcodes, maestro_spec (its __version__)
 
 Modules: defaults (the numbers and ranges --help shows), target (where a run
 goes, with which key), policy (retry and poll rules, pure), errors (typed

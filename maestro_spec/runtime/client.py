@@ -34,7 +34,7 @@ from .answer import MAX_ID_CHARS, MAX_RESPONSE_BYTES, UnreadableAnswer, parse_js
 from .connections import Lanes
 from .defaults import MAX_RETRIES
 from .reasons import error_detail, transport_reason
-from .sanitize import one_line, scrub, scrub_text
+from ..sanitize import one_line, scrub, scrub_text
 from .target import usable_base_url
 
 def _skip_sniffio_lookups() -> None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .sanitize import for_terminal, one_line, shown_id
+from ..sanitize import for_terminal, one_line, shown_id
 
 _EXCERPT_CHARS = 120
 NAME_CHARS = 200  # requirement names, tool names, finish reasons

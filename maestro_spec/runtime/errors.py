@@ -16,7 +16,7 @@ and nothing sends the same request again blindly.
 from __future__ import annotations
 
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
-from .sanitize import one_line, scrub_text
+from ..sanitize import one_line, scrub_text
 
 _CHECK_ACCOUNT = "not retried, so that no run is paid for twice; check your AI21 account before running again"
 

@@ -13,7 +13,7 @@ from . import policy as P
 from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
 from .answer import read_run
 from .errors import RuntimeFailure
-from .sanitize import one_line
+from ..sanitize import one_line
 from .record import LOCAL_TARGET, RunRecord
 
 

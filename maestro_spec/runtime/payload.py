@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from ..compiler.credentials import secret_values
 from .outcome import RunOutcome
-from .sanitize import json_for_terminal
+from ..sanitize import json_for_terminal
 from .record import RunRecord
 from .store import scrub_server_text
 

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from .console import format_seconds, print_line
 from .outcome import RETRYING, SUBMITTING, RunOutcome, StatusEvent
-from .sanitize import one_line, shown_id
+from ..sanitize import one_line, shown_id
 
 SPINNER = "dots"
 

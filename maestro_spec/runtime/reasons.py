@@ -13,7 +13,7 @@ import socket
 import httpx
 
 from .answer import UnreadableAnswer, parse_json
-from .sanitize import one_line
+from ..sanitize import one_line
 
 _DETAIL_CHARS = 300
 _DETAIL_SCAN = 65536  # bytes of an error body looked at for its explanation

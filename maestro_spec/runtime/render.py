@@ -38,7 +38,7 @@ from .console import (
 )
 from .errors import stopped_lines
 from .outcome import RunOutcome, judge, outcome_from_record, unmet_mandatory
-from .sanitize import for_terminal, one_line, shown_id
+from ..sanitize import for_terminal, one_line, shown_id
 from .record import RunRecord
 from .wire import Run
 

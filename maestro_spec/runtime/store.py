@@ -37,7 +37,7 @@ from ..compiler.credentials import REDACTED, redact_request, secret_values
 from ..compiler.limits import COMPLETED, RUN_STATUSES
 from .errors import UsageFailure
 from .record import ERROR, SUBMITTING, UNKNOWN, BadRecord, RunRecord, now_iso, parse_time, read_record, usable_response
-from .sanitize import scrub
+from ..sanitize import scrub
 
 STORE_ENV = "MAESTRO_HOME"
 APP_NAME = "maestro-spec"

@@ -23,7 +23,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .requestdiff import diff_requests, render_plan, summarize
-from .sanitize import one_line, shown_id
+from ..sanitize import one_line, shown_id
 
 if TYPE_CHECKING:
     from .outcome import RunOutcome, StatusEvent

@@ -4,5 +4,5 @@
 background thread for `maestro run --local` and tests. Nothing here is on the
 compiler's import path.
 
-May import: compiler, runtime, transport, exitcodes, maestro_spec (its __version__)
+May import: compiler, transport, sanitize, exitcodes, maestro_spec (its __version__)
 """
