@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from maestro_spec.compiler.check import compile_text  # noqa: E402
 from maestro_spec.runtime.outcome import RunSettings  # noqa: E402
-from maestro_spec.runtime.watch import watch  # noqa: E402
+from maestro_spec.watch.loop import watch  # noqa: E402
 from maestro_spec.server.config import ServerConfig  # noqa: E402
 from maestro_spec.server.embedded import LocalServer  # noqa: E402
 

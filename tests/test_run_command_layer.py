@@ -3,6 +3,7 @@ defaults, JSON output. Against the real local server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import re
@@ -185,13 +186,14 @@ def test_json_output_file_of_a_run_that_never_started_holds_its_error(tmp_path, 
 
 def test_help_shows_the_runtime_defaults():
     from maestro_spec.runtime import batch
-    from maestro_spec.runtime import watch as runtime_watch
     from maestro_spec.runtime.outcome import RunSettings
+    from maestro_spec.watch.loop import watch_async
 
     settings = RunSettings(base_url="http://127.0.0.1:1/studio/v1")
     assert settings.max_retries == defaults.MAX_RETRIES and settings.timeout == defaults.DEFAULT_RUN_TIMEOUT
     assert batch.MAX_CONCURRENCY == defaults.MAX_CONCURRENCY
-    assert runtime_watch.DEFAULT_MAX_RUNS == defaults.DEFAULT_MAX_RUNS and runtime_watch.DEFAULT_SETTLE == defaults.DEFAULT_SETTLE
+    watch_defaults = inspect.signature(watch_async).parameters
+    assert watch_defaults["max_runs"].default == defaults.DEFAULT_MAX_RUNS and watch_defaults["settle"].default == defaults.DEFAULT_SETTLE
     run_help = " ".join(invoke(["run", "--help"]).stdout.split())  # help folds lines anywhere
     assert f"[default: {defaults.MAX_RETRIES};" in run_help and f"[default: {defaults.DEFAULT_RUN_TIMEOUT};" in run_help
     too_many = invoke(["run", "-j", str(defaults.MAX_CONCURRENCY + 1), "x.maestro"])

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from maestro_spec.runtime.outcome import RunSettings
-from maestro_spec.runtime.requestdiff import diff_requests, render_plan
-from maestro_spec.runtime.watch import watch
+from maestro_spec.watch.loop import watch
+from maestro_spec.watch.requestdiff import diff_requests, render_plan
 from maestro_spec.server.config import ServerConfig
 from maestro_spec.server.embedded import LocalServer
 
@@ -661,7 +661,7 @@ def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
     # the same token again is no change at all; a first run's summary shows none either
     same = dict(new, tools=[new["tools"][0], dict(new["tools"][1]), weather])
     assert render_plan(diff_requests(new, same)) == []
-    from maestro_spec.runtime.requestdiff import summarize
+    from maestro_spec.watch.requestdiff import summarize
 
     everything = "\n".join(lines + render_plan(diff_requests(None, new), max_lines=50) + [summarize(new)])
     for secret in (token_old, token_new, weather_key, "ghp-", "wk-5f"):
@@ -687,7 +687,7 @@ def test_only_a_post_that_certainly_created_no_run_may_be_sent_again(error, reco
     from maestro_spec.runtime import errors as E
     from maestro_spec.runtime.outcome import RunOutcome
     from maestro_spec.runtime.store import RunRecord
-    from maestro_spec.runtime.watchrun import created_no_run
+    from maestro_spec.watch.decide import created_no_run
 
     failures = {
         "unreachable": E.Unreachable("u", "connection refused"),

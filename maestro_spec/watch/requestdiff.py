@@ -1,6 +1,6 @@
 """What changed between two compiled requests: a short field-level "plan".
 
-Watch mode shows it before it spends money on a run, so the author sees that
+Watch mode shows it (wording.plan_lines) before it spends money on a run, so the author sees that
 the save they just made changes what they meant, and nothing else:
 
     ~ budget: "low" -> "high"
@@ -147,7 +147,7 @@ def _key(item: Any) -> str | None:
     return None
 
 
-def _identity(items: list) -> bool:
+def _all_keyed(items: list) -> bool:
     """Whether every object of the list has an identity, and no two the same."""
     keys = [_key(i) for i in items]
     return bool(keys) and None not in keys and len(set(keys)) == len(keys)
@@ -168,7 +168,7 @@ def _diff_list(old: list, new: list, path: str, out: list[Change]) -> None:
             if v not in new:
                 out.append(Change(REMOVED, f"{path}[{v}]"))
         return
-    keyed = _identity(new) if not old else _identity(old) if not new else _identity(old) and _identity(new)
+    keyed = _all_keyed(new) if not old else _all_keyed(old) if not new else _all_keyed(old) and _all_keyed(new)
     if not keyed:
         for i in range(max(len(old), len(new))):
             sub = f"{path}[{i}]"
