@@ -2,7 +2,8 @@
 
 Standard library only, and nothing else imported: `maestro run --help` and
 `maestro watch --help` read these without loading httpx, rich or pydantic.
-The modules that use them (policy, batch, watch) import them from here.
+The modules that use them (policy, batch, and maestro_spec/watch/loop.py)
+import them from here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ DEFAULT_RUN_TIMEOUT = 600.0  # seconds a command waits for one run to end
 # the cap only stops a typo (-j 100000) from flooding a server.
 MAX_CONCURRENCY = 1024
 
-# Watch mode (watch.py): runs per session, and seconds a changed request
+# Watch mode (maestro_spec/watch/): runs per session, and seconds a changed request
 # must stay unchanged before it is submitted (a burst of saves is one run).
 DEFAULT_MAX_RUNS = 10
 DEFAULT_SETTLE = 0.3
