@@ -516,6 +516,14 @@ def test_plan_matches_requirements_by_name_and_elides_long_text():
     assert diff_requests(old, old) == []
 
 
+def test_plan_of_a_megabyte_input_shows_only_the_part_that_changed():
+    old = {"input": "Summarise: " + "abc " * 250_000 + "end."}
+    at_the_end = {"input": old["input"].replace("end.", "the end.")}
+    at_the_start = {"input": "Summarize: " + old["input"][len("Summarise: ") :]}
+    assert render_plan(diff_requests(old, at_the_end)) == ['~ input: "…abc abc abc abc end." -> "…abc abc abc abc the end."']
+    assert render_plan(diff_requests(old, at_the_start)) == ['~ input: "Summarise: abc abc abc a…" -> "Summarize: abc abc abc a…"']
+
+
 # ---------------------------------------------------------------- a POST that may have created a run
 
 
