@@ -524,6 +524,47 @@ def test_plan_of_a_megabyte_input_shows_only_the_part_that_changed():
     assert render_plan(diff_requests(old, at_the_start)) == ['~ input: "Summarise: abc abc abc a…" -> "Summarize: abc abc abc a…"']
 
 
+# ---------------------------------------------------------------- the decisions, without a loop
+
+
+def _job(request: dict, **state) -> "RunJob":
+    from maestro_spec.watch.state import Build, RunJob
+
+    return RunJob(Build(0, "spec.maestro", (), 0.0), request, **state)
+
+
+def test_decisions_per_build():
+    from maestro_spec.watch.decide import Decision, decision_for
+
+    a, b = {"input": "a"}, {"input": "b"}
+    settling, in_flight, ended = _job(a), _job(a, submitted=True), _job(a, submitted=True, outcome=object())
+    # errors: a request still settling is dropped, a run in flight is kept
+    assert decision_for(None, settling, None) == Decision(drop=settling)
+    assert decision_for(None, in_flight, in_flight) == Decision()
+    # the same request: nothing is sent, whether the run is in flight or ended
+    assert decision_for(a, in_flight, in_flight) == Decision(unchanged=in_flight)
+    assert decision_for(a, ended, ended) == Decision(unchanged=ended)
+    # another request: the settling one is dropped, the one in flight abandoned
+    assert decision_for(b, settling, None) == Decision(drop=settling, submit=True)
+    assert decision_for(b, in_flight, in_flight) == Decision(abandon=in_flight, submit=True)
+    # back to the last request submitted, while another was settling
+    pending = _job(b)
+    assert decision_for(a, pending, ended) == Decision(drop=pending, unchanged=ended)
+    # a POST that certainly created no run may be sent again
+    refused = _job(a, submitted=True, refused=True, outcome=object())
+    assert decision_for(a, refused, None) == Decision(submit=True)
+
+
+def test_a_result_says_when_it_is_not_for_the_spec_as_it_is_now():
+    from maestro_spec.watch.state import Build
+    from maestro_spec.watch.wording import result_heading
+
+    job = _job({"input": "a"}, number=1)
+    assert result_heading(job, Build(1, "spec.maestro", (), 0.0, request={"input": "a"})) == "result of rebuild 0 · run #1"
+    assert result_heading(job, Build(2, "spec.maestro", (), 0.0)).endswith("(earlier version: the spec has errors now)")
+    assert result_heading(job, Build(3, "spec.maestro", (), 0.0, request={"input": "b"})).endswith("(earlier version)")
+
+
 # ---------------------------------------------------------------- a POST that may have created a run
 
 

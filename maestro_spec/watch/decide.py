@@ -34,7 +34,7 @@ class Decision:
     submit: bool = False  # a new request: submit it once it has settled
 
 
-def decide(request: dict | None, current: RunJob | None, last: RunJob | None) -> Decision:
+def decision_for(request: dict | None, current: RunJob | None, last: RunJob | None) -> Decision:
     """What to do with a build's `request` (None: the spec has errors), given
     the latest job (`current`: settling, in flight or ended) and the last job
     submitted (`last`)."""

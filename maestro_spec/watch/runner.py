@@ -11,7 +11,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, Callable
 
-from .decide import created_no_run, decide, runs_left
+from .decide import created_no_run, decision_for, runs_left
 from .state import Build, RunJob, WatchSummary
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Runner:
         self._failed = False
 
     def consider(self, build: Build) -> None:
-        decision = decide(build.request, self.current, self.last)
+        decision = decision_for(build.request, self.current, self.last)
         if decision.drop is not None:
             self._drop(decision.drop)
         if decision.abandon is not None:
