@@ -202,7 +202,7 @@ def test_a_touch_or_a_rewrite_of_the_same_bytes_rebuilds_nothing(tmp_path):
         os.utime(spec)
         spec.write_text(SPEC)
         save(spec, SPEC)
-        time.sleep(0.1)  # ten watcher steps: those events are handled before the next ones
+        time.sleep(0.1)  # twenty watcher steps: those events are handled before the next ones
         at = w.mark()
         spec.write_text(SPEC + "budget hihg\n")
         w.wait_for(r"rebuild 1 · spec.maestro changed", after=at)

@@ -44,9 +44,11 @@ from .state import Build, WatchSummary
 from .view import LogView, TerminalView, View
 
 # watchfiles collects events until none arrives for one step; a save is seen
-# 1-2 steps after it happens. 10 ms keeps save-to-diagnostics well under 50 ms
-# and costs under 1 % of a core while idle (benchmarks/watch.py measures it).
-STEP_MS = 10
+# 1-2 steps after it happens, and the watcher wakes once a step while idle.
+# 5 ms leaves a 1 MB spec's save-to-diagnostics goal (25 ms) mostly to the
+# compiler: ~9 ms of event latency where 10 ms cost ~17, for ~1 % of a core
+# while idle where 10 ms cost ~0.6 % (benchmarks/watch.py measures both).
+STEP_MS = 5
 # ... but while events keep coming, a batch is cut after this long.
 DEBOUNCE_MS = 400
 # How often the watcher wakes without events to check that the watched
