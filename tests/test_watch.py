@@ -524,6 +524,38 @@ def test_plan_of_a_megabyte_input_shows_only_the_part_that_changed():
     assert render_plan(diff_requests(old, at_the_start)) == ['~ input: "Summarise: abc abc abc a…" -> "Summarize: abc abc abc a…"']
 
 
+# ---------------------------------------------------------------- layering
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports, relative ones resolved against its package."""
+    import ast
+
+    package = ".".join(path.relative_to(Path(__file__).resolve().parent.parent).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(filter(None, [base, node.module]))
+            found |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_watch_sits_above_the_runtime_and_the_compiler():
+    import maestro_spec
+
+    root = Path(maestro_spec.__file__).parent
+    for part in ("runtime", "compiler", "server", "lsp"):
+        for path in (root / part).glob("*.py"):
+            assert not any(m == "maestro_spec.watch" or m.startswith("maestro_spec.watch.") for m in _imports(path)), path
+    # and the watch package imports nothing above it
+    for path in (root / "watch").glob("*.py"):
+        assert not any(m.startswith(("maestro_spec.commands", "maestro_spec.cli")) for m in _imports(path)), path
+    assert "maestro_spec.runtime.poll.execute" in _imports(root / "watch" / "runner.py")  # the check reads real imports
+
+
 # ---------------------------------------------------------------- the decisions, without a loop
 
 
