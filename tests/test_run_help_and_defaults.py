@@ -28,7 +28,7 @@ def home(tmp_path, monkeypatch):
 
 def test_help_shows_the_runtime_defaults(monkeypatch):
     from maestro_spec.runtime import batch
-    from maestro_spec.runtime import watch as runtime_watch
+    from maestro_spec.watch.loop import watch_async
     from maestro_spec.runtime.outcome import RunSettings
 
     settings = RunSettings(base_url="http://127.0.0.1:1/studio/v1")
@@ -45,7 +45,7 @@ def test_help_shows_the_runtime_defaults(monkeypatch):
     monkeypatch.setattr(asyncio, "Semaphore", Recording)
     asyncio.run(batch.run_batch([], settings=settings, concurrency=defaults.MAX_CONCURRENCY * 10))
     assert asked == [defaults.MAX_CONCURRENCY]  # the -j bound holds for Python callers too
-    watch_defaults = inspect.signature(runtime_watch.watch_async).parameters
+    watch_defaults = inspect.signature(watch_async).parameters
     assert watch_defaults["max_runs"].default == defaults.DEFAULT_MAX_RUNS and watch_defaults["settle"].default == defaults.DEFAULT_SETTLE
     run_help = " ".join(invoke(["run", "--help"]).stdout.split())  # help folds lines anywhere
     assert f"[default: {defaults.MAX_RETRIES};" in run_help and f"[default: {defaults.DEFAULT_RUN_TIMEOUT};" in run_help

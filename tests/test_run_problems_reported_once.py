@@ -5,6 +5,7 @@ that never started. Against the real local server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 from pathlib import Path

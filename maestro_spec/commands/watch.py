@@ -1,4 +1,4 @@
-"""`maestro watch`: a thin click layer over maestro_spec.runtime.watch."""
+"""`maestro watch`: a thin click layer over maestro_spec.watch."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
     and re-created. On a terminal the screen is redrawn in place; piped, each
     rebuild is appended after a timestamped separator.
     """
-    from ..runtime.watch import input_problem
+    from ..watch.inputs import input_problem
 
     # What `maestro check PATH` would refuse is refused now, not waited for.
     directory = os.path.dirname(os.path.abspath(path))
@@ -100,7 +100,7 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
 
 
 def _watch(path, **options):
-    from ..runtime.watch import watch
+    from ..watch.loop import watch
 
     code = EXIT_OK
     try:

@@ -1,7 +1,8 @@
 """The runtime: submit a compiled request to Maestro, follow it to the end, show it.
 
-The compiler never imports this package. The reusable API (the CLI and the
-watch mode use it):
+The compiler never imports this package, and it imports neither the watch
+mode (maestro_spec/watch/, which sits above it) nor the commands. The
+reusable API (the CLI and the watch mode use it):
 
     from maestro_spec.runtime import RunSettings, execute, outcome_text
 

@@ -2,9 +2,9 @@
 
 Standard library only, and nothing else imported: `maestro run --help` and
 `maestro watch --help` read these without loading httpx, rich or pydantic.
-The modules that use them (policy, batch, watch), the click options
-(commands/options.py) and the Python API (api_run.py) import them from
-here, so an option's range is written once.
+The modules that use them (policy, batch, maestro_spec/watch/loop.py), the
+click options (commands/options.py) and the Python API (api_run.py) import
+them from here, so an option's range is written once.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ DEFAULT_JOBS = 4  # runs at once when `maestro run` is given several specs
 # the cap only stops a typo (-j 100000) from flooding a server.
 MAX_CONCURRENCY = 1024
 
-# Watch mode (watch.py): runs per session, and seconds a changed request
+# Watch mode (maestro_spec/watch/): runs per session, and seconds a changed request
 # must stay unchanged before it is submitted (a burst of saves is one run).
 DEFAULT_MAX_RUNS = 10
 DEFAULT_SETTLE = 0.3
