@@ -16,9 +16,10 @@ It owns, each in one module:
 - view: the terminal and log views, which print the wording;
 - runner: the runs, through the runtime; loop: watchfiles and the session.
 
-Watch sits above the runtime: it may import the compiler, the runtime,
-maestro_spec.transport and maestro_spec.exitcodes; none of them imports it,
-and only `maestro watch` (commands/watch.py) does.
+Watch sits above the runtime: none of the compiler, runtime, server or lsp
+imports it, and only `maestro watch` (commands/watch.py) does.
+
+May import: compiler, runtime, transport, sanitize, exitcodes
 """
 
 from __future__ import annotations
