@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ast
+from . import codes as C
 from . import limits as L
 from .diagnostics import Diagnostic, Related, count_errors, sort_key
 from .emit import Emitted, emit, params_path
@@ -84,7 +85,7 @@ def _repeated_statements(spec: ast.Spec) -> list[Diagnostic]:
             hint = "list several values in one statement: include a, b" if kind is ast.Include else f"keep one '{keyword}'"
             out.append(
                 Diagnostic(
-                    "E101",
+                    C.STATEMENT_TWICE,
                     f"'{keyword}' is given twice: a request has one {keyword}",
                     again.span,
                     hint,
@@ -106,7 +107,7 @@ def _repeated_fields(spec: ast.Spec) -> list[Diagnostic]:
             if key in first:
                 out.append(
                     Diagnostic(
-                        "E109",
+                        C.FIELD_TWICE,
                         f"'{key}' is given twice in this {what}: the second would replace the first",
                         item.span,
                         f"keep one '{key}'" + (f' and put every item in its list: {key} ["a", "b"]' if what == "tool" else ""),
@@ -121,7 +122,7 @@ def _repeated_fields(spec: ast.Spec) -> list[Diagnostic]:
     for p in (p for t in spec.of(ast.Tool) for p in t.parameters if p.extra is not None):
         for e in p.extra.entries:
             if e.key.value in ("type", "description"):
-                out.append(Diagnostic("E109", f"'{e.key.value}' is given twice for this parameter: the row says it", e.span, f"drop '{e.key.value}' from the block"))
+                out.append(Diagnostic(C.FIELD_TWICE, f"'{e.key.value}' is given twice for this parameter: the row says it", e.span, f"drop '{e.key.value}' from the block"))
     for tool in spec.of(ast.Tool):
         repeated(tool.fields, lambda f: f.key.value, "tool")
         repeated(tool.parameters, lambda p: p.name.value, "tool's parameters")
@@ -152,7 +153,7 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
             # `tool` with its type forgotten: the next statement's keyword was read as the type.
             out.append(
                 Diagnostic(
-                    "E001",
+                    C.SYNTAX_ERROR,
                     f"'tool' has no value: the '{kind}' on line {tool.type.span.line} was read as its type",
                     tool.span,
                     "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL",
@@ -165,7 +166,7 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
         if t.label and tool.label is None:
             out.append(
                 Diagnostic(
-                    "E226",
+                    C.REQUIRED_MISSING,
                     f"{an(kind)} tool needs {t.label_doc} after its type",
                     tool.type.span,
                     f"write: tool {kind} NAME {{ ... }}",
@@ -173,7 +174,7 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
                 )
             )
         elif not t.label and tool.label is not None:
-            out.append(Diagnostic("E115", f"{an(kind)} tool has no label: there is at most one {kind} tool in a run", tool.label.span, "remove the label"))
+            out.append(Diagnostic(C.WRITTEN_ANOTHER_WAY, f"{an(kind)} tool has no label: there is at most one {kind} tool in a run", tool.label.span, "remove the label"))
         keywords = t.by_keyword()
         wire_names = {path[-1]: kw for kw, (path, _) in keywords.items()}
         for f in tool.fields:
@@ -181,16 +182,16 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
             if key in keywords:
                 continue
             if params_path(kind) and key == params_path(kind)[-1]:
-                out.append(Diagnostic("E115", f"{an(kind)} tool's parameters are written one per row", f.key.span, 'write: parameter NAME TYPE "description" [required]'))
+                out.append(Diagnostic(C.WRITTEN_ANOTHER_WAY, f"{an(kind)} tool's parameters are written one per row", f.key.span, 'write: parameter NAME TYPE "description" [required]'))
                 continue
             hint = did_you_mean(key, keywords) or (f"write it as '{wire_names[key]}'" if key in wire_names else None)
             if hint is None:
                 owners = [n for n, other in L.TOOLS.items() if n != kind and key in other.by_keyword()]
                 hint = f"'{key}' is a setting of the {owners[0]} tool" if owners else None
             allowed = ", ".join(kw for kw, (_, fd) in keywords.items() if fd.documented) + (", parameter" if params_path(kind) else "")
-            out.append(Diagnostic("E206", f"unknown field '{key}' in {an(kind)} tool; allowed: {allowed}", f.key.span, hint, ("tools", i, key)))
+            out.append(Diagnostic(C.UNKNOWN_FIELD, f"unknown field '{key}' in {an(kind)} tool; allowed: {allowed}", f.key.span, hint, ("tools", i, key)))
         if tool.parameters and params_path(kind) is None:
-            out.append(Diagnostic("E115", f"{an(kind)} tool takes no parameters: parameter rows belong in an http tool", tool.parameters[0].span))
+            out.append(Diagnostic(C.WRITTEN_ANOTHER_WAY, f"{an(kind)} tool takes no parameters: parameter rows belong in an http tool", tool.parameters[0].span))
     return out
 
 
@@ -203,7 +204,7 @@ def _schema_file(spec: ast.Spec, base_dir) -> tuple[dict | None, list[Diagnostic
     path = Path(base_dir or ".") / node.value
 
     def problem(reason: str, hint: str | None = None):
-        return None, [Diagnostic("E114", f"output_type {node.value!r}: {reason}", node.span, hint, ("output_type",))]
+        return None, [Diagnostic(C.UNREADABLE_OUTPUT_TYPE, f"output_type {node.value!r}: {reason}", node.span, hint, ("output_type",))]
 
     if PLACEHOLDER_RE.search(node.value):
         return problem("a file name cannot hold {{placeholders}}")
@@ -250,7 +251,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
         if name in params:
             diagnostics.append(
                 Diagnostic(
-                    "E106",
+                    C.PARAM_TWICE,
                     f"param '{name}' is declared twice",
                     p.span,
                     related=(Related("first declared here", params[name].span),),
@@ -262,7 +263,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             for ph in p.default.placeholders:
                 diagnostics.append(
                     Diagnostic(
-                        "E110",
+                        C.PLACEHOLDER_IN_DEFAULT,
                         f"a param's default is literal text: '{{{{{ph.name}}}}}' in it would not be filled",
                         ph.span,
                         "write the default out in full, or pass the value with --var",
@@ -275,7 +276,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
         if not s.placeholders and LOOKS_LIKE_TOKEN.match(s.value.strip()):
             diagnostics.append(
                 Diagnostic(
-                    "W113",
+                    C.LITERAL_CREDENTIAL,
                     "this header value looks like a literal credential: anyone who can read the spec can use it",
                     s.span,
                     'read it from the environment: "Bearer {{env.API_TOKEN}}", with API_TOKEN set where the spec runs',
@@ -289,7 +290,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
                 if id(s) not in secret:
                     diagnostics.append(
                         Diagnostic(
-                            "E111",
+                            C.ENV_OUTSIDE_CREDENTIAL,
                             f"'{{{{{ph.name}}}}}' reads a credential, and only headers carry credentials",
                             ph.span,
                             "use a param for other text: param name, then {{name}}",
@@ -300,7 +301,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
                 elif require_env:
                     diagnostics.append(
                         Diagnostic(
-                            "E112",
+                            C.ENV_NOT_SET,
                             f"environment variable {variable} is not set: this header would be sent without its credential",
                             ph.span,
                             f"export {variable}=... before running, or `maestro check` to lint without values",
@@ -311,7 +312,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             if ph.name not in params:
                 diagnostics.append(
                     Diagnostic(
-                        "E103",
+                        C.UNDECLARED_PLACEHOLDER,
                         f"placeholder '{{{{{ph.name}}}}}' names no param",
                         ph.span,
                         did_you_mean(ph.name, params) or f"declare it: param {ph.name}",
@@ -320,7 +321,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
 
     for name, p in params.items():
         if name not in used:
-            diagnostics.append(Diagnostic("W104", f"param '{name}' is never used in a {{{{{name}}}}} placeholder", p.name.span, "remove it, or use it"))
+            diagnostics.append(Diagnostic(C.UNUSED_PARAM, f"param '{name}' is never used in a {{{{{name}}}}} placeholder", p.name.span, "remove it, or use it"))
         if name in vars.values:
             values[name] = vars.values[name]
         elif p.default is not None:
@@ -328,7 +329,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
         elif require_values and name in used and name not in vars.unreadable:
             diagnostics.append(
                 Diagnostic(
-                    "E105",
+                    C.PARAM_WITHOUT_VALUE,
                     f"param '{name}' has no value",
                     p.name.span,
                     f"pass --var {name}=VALUE or --var {name}=@FILE, or give a default: param {name} = \"...\"",
@@ -336,12 +337,12 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             )
     for name, source in vars.sources.items():
         if name not in params:
-            diagnostics.append(Diagnostic("W108", f"{source} gives a value for '{name}', which is not a param of this spec", None, did_you_mean(name, params)))
+            diagnostics.append(Diagnostic(C.VALUE_FOR_NO_PARAM, f"{source} gives a value for '{name}', which is not a param of this spec", None, did_you_mean(name, params)))
     return values, diagnostics
 
 
 # Findings about the form of one string value (URL prefix, model name).
-_FORM_CODES = ("E222", "W231", "W236", "E228", "W229")
+_FORM_CODES = (C.BAD_URL_PREFIX, C.UNLISTED_MODEL, C.RETIRED_MODEL, C.NOT_ABSOLUTE_URL, C.UNREACHABLE_TOOL_URL)
 
 
 def _value_at(body, path):
@@ -363,15 +364,15 @@ def _placed(found: list[Diagnostic], emitted: Emitted, spec: ast.Spec) -> list[D
             # is not the value's final form; compile judges the filled text.
             continue
         d = emitted.place(d)
-        if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Str) and not d.hint:
+        if d.code == C.UNLISTED_MODEL and isinstance(model_refs[d.path[1]], ast.Str) and not d.hint:
             # Quoting declares a bring-your-own-key ID; only a near miss of
             # one of AI21's names is worth a warning.
             continue
-        if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Name):
+        if d.code == C.UNLISTED_MODEL and isinstance(model_refs[d.path[1]], ast.Name):
             # Unquoted names claim to be AI21's; quoted IDs are free-form BYOK.
             name = model_refs[d.path[1]].value
             d = Diagnostic(
-                "E232",
+                C.UNKNOWN_MODEL,
                 f"unknown model '{name}': AI21's models are {', '.join(L.KNOWN_MODELS)}",
                 d.span,
                 (d.hint + " " if d.hint else "") + f'a bring-your-own-key model ID is written quoted: model "{name}"',

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 
+from . import codes as C
 from .check import Compiled
 from .diagnostics import Diagnostic, JsonPath, Span, sort_key, span_at
 from .emit import Emitted
@@ -58,7 +59,7 @@ def _lone_surrogate(text: str) -> int | None:
 
 
 def _invalid(text: str, at: int, message: str, hint: str) -> Compiled:
-    return Compiled(None, [Diagnostic("E005", message, span_at(text, at), hint)])
+    return Compiled(None, [Diagnostic(C.INVALID_JSON, message, span_at(text, at), hint)])
 
 
 HINT = "a request body is one JSON object"

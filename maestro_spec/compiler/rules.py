@@ -14,13 +14,14 @@ import json
 import math
 from urllib.parse import urlsplit
 
+from . import codes as C
 from . import limits as L
 from .diagnostics import Diagnostic, JsonPath, Related
 from ..transport import is_loopback
 from .suggest import closest
 
 # Codes for an enum outside its list, where the field has one of its own.
-_ENUM_CODES = {("budget",): "E240", ("response_language",): "E242"}
+_ENUM_CODES = {("budget",): C.BAD_BUDGET, ("response_language",): C.BAD_LANGUAGE}
 _SDK_SPELLING = {"additional_properties": "additionalProperties"}
 
 
@@ -65,7 +66,7 @@ class _Checker:
     def type_is(self, value, expected: type, path: JsonPath, what: str, hint: str | None = None) -> bool:
         ok = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
         if not ok:
-            self.add("E203", path, f"{what} must be {_kind(expected())}, found {_kind(value)}", hint)
+            self.add(C.WRONG_TYPE, path, f"{what} must be {_kind(expected())}, found {_kind(value)}", hint)
         return ok
 
     def str_list(self, value, path: JsonPath, what: str) -> list[str]:
@@ -90,10 +91,10 @@ class _Checker:
             if f is None:
                 known = [f.name for f in fields if f.documented]
                 hint = _maybe(key, known) or (elsewhere(key) if elsewhere else None)
-                self.add("E206", (*path, key), f"unknown field '{key}' in {where}; allowed: {', '.join([*skip, *known])}", hint)
+                self.add(C.UNKNOWN_FIELD, (*path, key), f"unknown field '{key}' in {where}; allowed: {', '.join([*skip, *known])}", hint)
             elif not f.documented:
                 self.add(
-                    "W207",
+                    C.OAS_ONLY_FIELD,
                     (*path, key),
                     f"'{key}' is in AI21's OpenAPI document but not in its documentation: it may change or be ignored",
                 )
@@ -101,9 +102,9 @@ class _Checker:
             value = obj.get(f.name)
             if value is None:
                 if f.required:
-                    self.add("E226", (*path, f.name), f"{where} needs '{f.name}'" + (f": {f.doc[0].lower()}{f.doc[1:].rstrip('.')}" if f.doc else ""))
+                    self.add(C.REQUIRED_MISSING, (*path, f.name), f"{where} needs '{f.name}'" + (f": {f.doc[0].lower()}{f.doc[1:].rstrip('.')}" if f.doc else ""))
                 elif f.name in obj and not f.nullable:
-                    self.add("E203", (*path, f.name), f"{f.name} must not be null; leave it out for the default")
+                    self.add(C.WRONG_TYPE, (*path, f.name), f"{f.name} must not be null; leave it out for the default")
                 continue
             self.value(value, f, (*path, f.name))
 
@@ -112,7 +113,7 @@ class _Checker:
         if isinstance(kind, L.Str):
             if self.type_is(value, str, path, what):
                 if kind.nonblank and not value.strip():
-                    self.add("E226", path, f"{what} is empty")
+                    self.add(C.REQUIRED_MISSING, path, f"{what} is empty")
                 elif kind.form == "absolute_url":
                     self.url(value, path, what)
         elif isinstance(kind, L.Bool):
@@ -121,14 +122,14 @@ class _Checker:
             self.number(value, kind, path, what)
         elif isinstance(kind, L.Enum):
             if self.type_is(value, str, path, what) and value not in kind.choices:
-                code = _ENUM_CODES.get(tuple(path), "E224")
-                label = "response language" if code == "E242" else what
+                code = _ENUM_CODES.get(tuple(path), C.OUT_OF_RANGE)
+                label = "response language" if code == C.BAD_LANGUAGE else what
                 self.add(code, path, f"unknown {label} {value!r}: allowed are {', '.join(kind.choices)}", _maybe(value, kind.choices))
         elif isinstance(kind, L.StrList):
             for i, item in enumerate(self.str_list(value, path, what)):
                 if kind.form == "url_prefix" and not L.URL_PREFIX_RE.match(item):
                     self.add(
-                        "E222",
+                        C.BAD_URL_PREFIX,
                         (*path, i),
                         f"{item!r} is not a URL prefix the API accepts",
                         "use one of the forms " + ", ".join(L.URL_PREFIX_FORMS),
@@ -150,12 +151,12 @@ class _Checker:
     def number(self, value, kind, path: JsonPath, what: str) -> None:
         want = int if isinstance(kind, L.Int) else (int, float)
         if isinstance(value, bool) or not isinstance(value, want) or (isinstance(value, float) and not math.isfinite(value)):
-            self.add("E203", path, f"{what} must be {'an integer' if want is int else 'a number'}, found {_kind(value)}")
+            self.add(C.WRONG_TYPE, path, f"{what} must be {'an integer' if want is int else 'a number'}, found {_kind(value)}")
             return
         low, high = kind.min, kind.max
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"from {low} to {high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
-            self.add("E224", path, f"{what} is {value}: it must be {span}")
+            self.add(C.OUT_OF_RANGE, path, f"{what} is {value}: it must be {span}")
 
     def url(self, value: str, path: JsonPath, what: str) -> None:
         try:
@@ -164,18 +165,18 @@ class _Checker:
         except ValueError:
             parts, host = None, None
         if parts is None or parts.scheme not in ("https", "http") or not host:
-            self.add("E228", path, f"{what} {value!r} is not an absolute URL", "write it in full, like https://tools.example.com/mcp")
+            self.add(C.NOT_ABSOLUTE_URL, path, f"{what} {value!r} is not an absolute URL", "write it in full, like https://tools.example.com/mcp")
             return
         if is_loopback(host) or _is_private(host):
             self.add(
-                "W229",
+                C.UNREACHABLE_TOOL_URL,
                 path,
                 f"{what} points at {host}, which AI21's cloud cannot reach: the run calls it from AI21's machines, not yours",
                 "use a public https URL; a loopback URL works only with the local server (maestro serve --call-tools)",
             )
         elif parts.scheme == "http":
             self.add(
-                "W229",
+                C.UNREACHABLE_TOOL_URL,
                 path,
                 f"{what} is plain http: the call and its headers would cross the network unencrypted",
                 "use https://",
@@ -183,15 +184,15 @@ class _Checker:
 
     def schema(self, value, path: JsonPath) -> None:
         if not isinstance(value, dict):
-            self.add("E246", path, f"output_type must be a JSON Schema object, found {_kind(value)}", 'for example {"type": "object", "properties": {...}}')
+            self.add(C.BAD_OUTPUT_TYPE, path, f"output_type must be a JSON Schema object, found {_kind(value)}", 'for example {"type": "object", "properties": {...}}')
             return
         kind = value.get("type")
         kinds = kind if isinstance(kind, list) else [kind]
         for k in kinds:
             if kind is not None and k not in L.JSON_SCHEMA_TYPES:
-                self.add("E246", (*path, "type"), f"{k!r} is not a JSON Schema type: allowed are {', '.join(L.JSON_SCHEMA_TYPES)}", _maybe(k, L.JSON_SCHEMA_TYPES))
+                self.add(C.BAD_OUTPUT_TYPE, (*path, "type"), f"{k!r} is not a JSON Schema type: allowed are {', '.join(L.JSON_SCHEMA_TYPES)}", _maybe(k, L.JSON_SCHEMA_TYPES))
         if "properties" in value and not isinstance(value["properties"], dict):
-            self.add("E246", (*path, "properties"), f"properties must be an object of property schemas, found {_kind(value['properties'])}")
+            self.add(C.BAD_OUTPUT_TYPE, (*path, "properties"), f"properties must be an object of property schemas, found {_kind(value['properties'])}")
         if "required" in value:
             self.str_list(value["required"], (*path, "required"), "required")
 
@@ -202,15 +203,15 @@ class _Checker:
         for key in value:
             if key in _SDK_SPELLING:
                 self.add(
-                    "W208",
+                    C.SDK_SPELLING,
                     (*path, key),
                     f"'{key}' is the SDK's type-hint spelling; the API's field is '{_SDK_SPELLING[key]}'",
                     f"write \"{_SDK_SPELLING[key]}\"",
                 )
             elif key not in allowed:
-                self.add("E206", (*path, key), f"unknown field '{key}' in parameters; allowed: {', '.join(allowed)}", _maybe(key, allowed))
+                self.add(C.UNKNOWN_FIELD, (*path, key), f"unknown field '{key}' in parameters; allowed: {', '.join(allowed)}", _maybe(key, allowed))
         if "type" in value and value["type"] != "object":
-            self.add("E233", (*path, "type"), f"parameters must be of type \"object\", found {value['type']!r}")
+            self.add(C.MALFORMED_PARAMETER, (*path, "type"), f"parameters must be of type \"object\", found {value['type']!r}")
         props = value.get("properties", {})
         if not self.type_is(props, dict, (*path, "properties"), "properties"):
             props = {}
@@ -220,18 +221,18 @@ class _Checker:
                 continue
             for key in ("type", "description"):
                 if key not in prop:
-                    self.add("E233", (*at, key), f"parameter {name!r} has no {key}: each parameter needs a type and a description")
+                    self.add(C.MALFORMED_PARAMETER, (*at, key), f"parameter {name!r} has no {key}: each parameter needs a type and a description")
             if "type" in prop and self.type_is(prop["type"], str, (*at, "type"), "a parameter's type") and prop["type"] not in L.PARAMETER_TYPES:
-                self.add("E224", (*at, "type"), f"unknown parameter type {prop['type']!r}: allowed are {', '.join(L.PARAMETER_TYPES)}", _maybe(prop["type"], L.PARAMETER_TYPES))
+                self.add(C.OUT_OF_RANGE, (*at, "type"), f"unknown parameter type {prop['type']!r}: allowed are {', '.join(L.PARAMETER_TYPES)}", _maybe(prop["type"], L.PARAMETER_TYPES))
             if "description" in prop:
                 self.type_is(prop["description"], str, (*at, "description"), "a parameter's description")
             for key in prop:
                 if key not in ("type", "description"):
-                    self.add("W237", (*at, key), f"only type and description are documented for a parameter: AI21 may ignore '{key}'")
+                    self.add(C.UNDOCUMENTED_PARAMETER_KEY, (*at, key), f"only type and description are documented for a parameter: AI21 may ignore '{key}'")
         if "required" in value:
             for i, name in enumerate(self.str_list(value["required"], (*path, "required"), "required")):
                 if name not in props:
-                    self.add("E234", (*path, "required", i), f"required names {name!r}, which is not a declared parameter", _maybe(name, props) or f"declare it under properties, or drop it from required")
+                    self.add(C.UNDECLARED_REQUIRED, (*path, "required", i), f"required names {name!r}, which is not a declared parameter", _maybe(name, props) or f"declare it under properties, or drop it from required")
         if "additionalProperties" in value:
             self.type_is(value["additionalProperties"], bool, (*path, "additionalProperties"), "additionalProperties")
 
@@ -249,14 +250,14 @@ def _is_private(host: str) -> bool:
 def check_request(body) -> list[Diagnostic]:
     c = _Checker()
     if not isinstance(body, dict):
-        c.add("E200", (), f"a request body must be a JSON object, found {_kind(body)}")
+        c.add(C.BODY_NOT_OBJECT, (), f"a request body must be a JSON object, found {_kind(body)}")
         return c.found
     special = ("input", "models", "tools", "tool_resources", "requirements", "include")
     simple = [f for f in L.REQUEST_FIELDS if f.name not in special]
     for key in body:
         if key not in L.REQUEST_FIELD:
             known = [f.name for f in L.REQUEST_FIELDS if f.documented]
-            c.add("E206", (key,), f"unknown field '{key}' in the request; allowed: {', '.join(known)}", _maybe(key, known))
+            c.add(C.UNKNOWN_FIELD, (key,), f"unknown field '{key}' in the request; allowed: {', '.join(known)}", _maybe(key, known))
     c.fields({k: v for k, v in body.items() if k not in special and k in L.REQUEST_FIELD}, simple, (), "the request")
     _input(c, body)
     has_requirements = _requirements(c, body.get("requirements"))
@@ -264,7 +265,7 @@ def check_request(body) -> list[Diagnostic]:
     _tool_resources(c, body.get("tool_resources"), enabled)
     if has_requirements and enabled:
         c.add(
-            "W214",
+            C.REQUIREMENTS_WITH_TOOLS,
             ("requirements",),
             "requirements together with tools: the old API ignored requirements when tools were on; "
             "today's documentation no longer says so, so check that they are scored",
@@ -278,18 +279,18 @@ def check_request(body) -> list[Diagnostic]:
 
 def _input(c: _Checker, body: dict) -> None:
     if "input" not in body:
-        c.add("E201", ("input",), "the request has no input: give an instruction string or a list of messages")
+        c.add(C.INPUT_MISSING, ("input",), "the request has no input: give an instruction string or a list of messages")
         return
     value = body["input"]
     if isinstance(value, str):
         if not value.strip():
-            c.add("E202", ("input",), "the input is empty: the API needs an instruction")
+            c.add(C.INPUT_EMPTY, ("input",), "the input is empty: the API needs an instruction")
         return
     if not isinstance(value, list):
-        c.add("E203", ("input",), f"input must be a string or a list of messages, found {_kind(value)}")
+        c.add(C.WRONG_TYPE, ("input",), f"input must be a string or a list of messages, found {_kind(value)}")
         return
     if not value:
-        c.add("E202", ("input",), "the input has no messages: give at least one user message")
+        c.add(C.INPUT_EMPTY, ("input",), "the input has no messages: give at least one user message")
         return
     previous = None
     for i, m in enumerate(value):
@@ -299,20 +300,20 @@ def _input(c: _Checker, body: dict) -> None:
             continue
         for key in m:
             if key not in ("role", "content"):
-                c.add("E206", (*path, key), f"unknown field '{key}' in a message; allowed: role, content", _maybe(key, ("role", "content")))
+                c.add(C.UNKNOWN_FIELD, (*path, key), f"unknown field '{key}' in a message; allowed: role, content", _maybe(key, ("role", "content")))
         role = m.get("role")
         if "role" not in m:
-            c.add("E203", (*path, "role"), "a message needs a role: user or assistant")
+            c.add(C.WRONG_TYPE, (*path, "role"), "a message needs a role: user or assistant")
         elif role not in L.ROLES:
-            c.add("E204", (*path, "role"), f"unknown role {role!r}: a message's role is user or assistant", _maybe(role, L.ROLES))
+            c.add(C.UNKNOWN_ROLE, (*path, "role"), f"unknown role {role!r}: a message's role is user or assistant", _maybe(role, L.ROLES))
             role = None
         if "content" not in m:
-            c.add("E203", (*path, "content"), "a message needs content")
+            c.add(C.WRONG_TYPE, (*path, "content"), "a message needs content")
         elif c.type_is(m["content"], str, (*path, "content"), "a message's content") and not m["content"].strip():
-            c.add("E202", (*path, "content"), "this message is empty")
+            c.add(C.INPUT_EMPTY, (*path, "content"), "this message is empty")
         if role is not None and role == previous:
             c.add(
-                "E205",
+                C.ROLES_DO_NOT_ALTERNATE,
                 (*path, "role"),
                 f"two {role} messages in a row: turns must alternate user/assistant",
                 "merge the two messages, or put the other side's turn between them",
@@ -327,7 +328,7 @@ def _requirements(c: _Checker, value) -> bool:
         return False
     if len(value) > L.MAX_REQUIREMENTS:
         c.add(
-            "E210",
+            C.TOO_MANY_REQUIREMENTS,
             ("requirements", L.MAX_REQUIREMENTS),
             f"{len(value)} requirements: the API takes at most {L.MAX_REQUIREMENTS}",
             "merge related requirements or drop the least important ones",
@@ -339,18 +340,18 @@ def _requirements(c: _Checker, value) -> bool:
             continue
         for key in r:
             if key not in L.REQUIREMENT_FIELDS:
-                c.add("E206", (*path, key), f"unknown field '{key}' in a requirement; allowed: {', '.join(L.REQUIREMENT_FIELDS)}", _maybe(key, L.REQUIREMENT_FIELDS))
+                c.add(C.UNKNOWN_FIELD, (*path, key), f"unknown field '{key}' in a requirement; allowed: {', '.join(L.REQUIREMENT_FIELDS)}", _maybe(key, L.REQUIREMENT_FIELDS))
         for key in ("name", "description"):
             if key not in r:
-                c.add("E213", (*path, key), f"a requirement has no {key}")
+                c.add(C.EMPTY_REQUIREMENT, (*path, key), f"a requirement has no {key}")
             elif c.type_is(r[key], str, (*path, key), f"a requirement's {key}") and not r[key].strip():
-                c.add("E213", (*path, key), f"this requirement's {key} is empty")
+                c.add(C.EMPTY_REQUIREMENT, (*path, key), f"this requirement's {key} is empty")
         description = r.get("description")
         if isinstance(description, str):
             words = len(description.split())
             if words > L.MAX_DESCRIPTION_WORDS:
                 c.add(
-                    "E211",
+                    C.DESCRIPTION_TOO_LONG,
                     (*path, "description"),
                     f"this description has {words} words: the API allows at most {L.MAX_DESCRIPTION_WORDS}",
                     "split it into two requirements, or say it more briefly",
@@ -362,7 +363,7 @@ def _requirements(c: _Checker, value) -> bool:
             if name in first_by_name:
                 first = first_by_name[name]
                 c.add(
-                    "E212",
+                    C.DUPLICATE_REQUIREMENT,
                     (*path, "name"),
                     f"requirement name {name!r} is used twice: names identify requirements in the result",
                     "give each requirement its own name",
@@ -405,13 +406,13 @@ def _tools(c: _Checker, value) -> set[str]:
             continue
         kind = t.get("type")
         if "type" not in t:
-            c.add("E226", (*path, "type"), f"a tool needs a type: {', '.join(L.TOOL_TYPES)}")
+            c.add(C.REQUIRED_MISSING, (*path, "type"), f"a tool needs a type: {', '.join(L.TOOL_TYPES)}")
             continue
         if not isinstance(kind, str) or kind not in L.TOOLS:
             if isinstance(kind, str):
                 c.unknown_tool_types.add(kind)
             c.add(
-                "E220",
+                C.UNKNOWN_TOOL_TYPE,
                 (*path, "type"),
                 f"unknown tool type {kind!r}: the API offers {', '.join(L.TOOL_TYPES)}",
                 _maybe(kind, L.TOOL_TYPES),
@@ -421,7 +422,7 @@ def _tools(c: _Checker, value) -> set[str]:
         c.fields(t, spec.fields, path, an(kind) + " tool", skip=("type",), elsewhere=_owner_hint(kind))
         if spec.max_count == 1 and kind in first_of_type:
             c.add(
-                "E223",
+                C.SEARCH_TOOL_TWICE,
                 (*path, "type"),
                 f"tool {kind} is listed twice: a run takes at most one {kind} tool",
                 "declare it once, with all its settings",
@@ -434,7 +435,7 @@ def _tools(c: _Checker, value) -> set[str]:
                 key = (kind, label)
                 if key in first_label:
                     c.add(
-                        "E227",
+                        C.DUPLICATE_TOOL_NAME,
                         (*path, *spec.label),
                         f"two {kind} tools are named {label!r}: {spec.label_doc} must be unique in a run",
                         "rename one of them",
@@ -456,11 +457,11 @@ def _tool_resources(c: _Checker, value, enabled: set[str]) -> None:
             if kind in c.unknown_tool_types:
                 continue
             known = tuple(L.TOOL_RESOURCE_FIELDS)
-            c.add("E220", path, f"unknown tool type {kind!r} in tool_resources: it took {' and '.join(known)}", _maybe(kind, known))
+            c.add(C.UNKNOWN_TOOL_TYPE, path, f"unknown tool type {kind!r} in tool_resources: it took {' and '.join(known)}", _maybe(kind, known))
             continue
         if kind not in enabled:
             c.add(
-                "E221",
+                C.RESOURCES_WITHOUT_TOOL,
                 path,
                 f"resources for {kind}, but {kind} is not among the tools: the API would ignore them",
                 f'enable it: "tools": [{{"type": "{kind}"}}]',
@@ -472,7 +473,7 @@ def _tool_resources(c: _Checker, value, enabled: set[str]) -> None:
         if settings:
             moved = json.dumps({"type": kind, **settings}, ensure_ascii=False)
             c.add(
-                "W225",
+                C.TOOL_RESOURCES_DEPRECATED,
                 path,
                 f"tool_resources is deprecated (October 2025) and today's API most likely ignores it: "
                 f"the {kind} settings {', '.join(settings)} would be dropped",
@@ -487,10 +488,10 @@ def _models(c: _Checker, value) -> None:
     if not c.type_is(value, list, ("models",), "models"):
         return
     if not value:
-        c.add("E203", ("models",), "models is an empty list: name one model, or leave models out")
+        c.add(C.WRONG_TYPE, ("models",), "models is an empty list: name one model, or leave models out")
     if len(value) > L.MAX_MODELS:
         c.add(
-            "E230",
+            C.MORE_THAN_ONE_MODEL,
             ("models", L.MAX_MODELS),
             f"{len(value)} models: the API takes a single model",
             "keep one model",
@@ -500,14 +501,14 @@ def _models(c: _Checker, value) -> None:
             continue
         if model in L.LEGACY_MODELS:
             c.add(
-                "W236",
+                C.RETIRED_MODEL,
                 ("models", i),
                 f"{model!r} is no longer in AI21's list of models ({', '.join(L.KNOWN_MODELS)})",
                 _maybe(model, L.KNOWN_MODELS) or "choose one of today's models",
             )
             continue
         c.add(
-            "W231",
+            C.UNLISTED_MODEL,
             ("models", i),
             f"{model!r} is not one of AI21's models ({', '.join(L.KNOWN_MODELS)}); "
             "that is fine only for a bring-your-own-key model ID configured in your account",
@@ -522,13 +523,13 @@ def _include(c: _Checker, value, has_tools: bool, has_requirements: bool) -> Non
     for i, item in enumerate(c.str_list(value, ("include",), "include")):
         path = ("include", i)
         if item not in L.INCLUDE_FIELDS:
-            c.add("E241", path, f"unknown include value {item!r}: allowed are {', '.join(L.INCLUDE_FIELDS)}", _maybe(item, L.INCLUDE_FIELDS))
+            c.add(C.BAD_INCLUDE, path, f"unknown include value {item!r}: allowed are {', '.join(L.INCLUDE_FIELDS)}", _maybe(item, L.INCLUDE_FIELDS))
             continue
         if item in seen:
-            c.add("W243", path, f"{item} is included twice")
+            c.add(C.INCLUDE_REPEATED, path, f"{item} is included twice")
         seen.add(item)
         if item == L.INCLUDE_DATA_SOURCES and not has_tools:
-            c.add("W244", path, "data_sources lists what tools found, but no tool is enabled: it will be empty", "add a tool, or drop data_sources")
+            c.add(C.DATA_SOURCES_WITHOUT_TOOLS, path, "data_sources lists what tools found, but no tool is enabled: it will be empty", "add a tool, or drop data_sources")
         if item == L.INCLUDE_REQUIREMENTS_RESULT and not has_requirements:
-            c.add("W245", path, "requirements_result scores requirements, but there are none", "add a requirement, or drop requirements_result")
+            c.add(C.REQUIREMENTS_RESULT_WITHOUT_REQUIREMENTS, path, "requirements_result scores requirements, but there are none", "add a requirement, or drop requirements_result")
 
