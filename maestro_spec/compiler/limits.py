@@ -131,7 +131,9 @@ def _leaves(fields, prefix):
 
 # ------------------------------------------------------------------ enums
 
-ROLES = ("user", "assistant")
+ROLE_USER = "user"
+ROLE_ASSISTANT = "assistant"
+ROLES = (ROLE_USER, ROLE_ASSISTANT)
 BUDGETS = ("low", "medium", "high")
 DEFAULT_BUDGET = "low"
 
@@ -140,10 +142,11 @@ INCLUDE_REQUIREMENTS_RESULT = "requirements_result"
 INCLUDE_FIELDS = (INCLUDE_DATA_SOURCES, INCLUDE_REQUIREMENTS_RESULT)
 
 LANGUAGE_UNSET = "unset"  # the API's default: answer in the input's language
+LANGUAGE_ENGLISH = "english"  # what the local server's simulation writes
 LANGUAGES = (
     "arabic",
     "dutch",
-    "english",
+    LANGUAGE_ENGLISH,
     "french",
     "german",
     "hebrew",
@@ -319,7 +322,9 @@ FAILED = "failed"
 REQUIRES_ACTION = "requires_action"
 RUN_STATUSES = (IN_PROGRESS, COMPLETED, FAILED, REQUIRES_ACTION)
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, REQUIRES_ACTION})
-TOOL_CALL_STATUSES = ("success", "failure")
+TOOL_CALL_SUCCESS = "success"
+TOOL_CALL_FAILURE = "failure"
+TOOL_CALL_STATUSES = (TOOL_CALL_SUCCESS, TOOL_CALL_FAILURE)
 TOOL_CALL_TYPES = (HTTP, MCP)
 
 

@@ -22,6 +22,7 @@ from .suggest import closest
 
 # Codes for an enum outside its list, where the field has one of its own.
 _ENUM_CODES = {("budget",): C.BAD_BUDGET, ("response_language",): C.BAD_LANGUAGE}
+_ROLE_CHOICE = " or ".join(L.ROLES)  # "user or assistant"
 _SDK_SPELLING = {"additional_properties": "additionalProperties"}
 
 
@@ -50,7 +51,7 @@ def _maybe(word, choices) -> str | None:
 
 def an(word: str) -> str:
     # "an mcp tool", "an http tool": the article follows the sound of the letters.
-    return ("an " if word[:1] in "aeiou" or word.startswith(("mcp", "http")) else "a ") + word
+    return ("an " if word[:1] in "aeiou" or word.startswith((L.MCP, L.HTTP)) else "a ") + word
 
 
 class _Checker:
@@ -303,9 +304,9 @@ def _input(c: _Checker, body: dict) -> None:
                 c.add(C.UNKNOWN_FIELD, (*path, key), f"unknown field '{key}' in a message; allowed: role, content", _maybe(key, ("role", "content")))
         role = m.get("role")
         if "role" not in m:
-            c.add(C.WRONG_TYPE, (*path, "role"), "a message needs a role: user or assistant")
+            c.add(C.WRONG_TYPE, (*path, "role"), f"a message needs a role: {_ROLE_CHOICE}")
         elif role not in L.ROLES:
-            c.add(C.UNKNOWN_ROLE, (*path, "role"), f"unknown role {role!r}: a message's role is user or assistant", _maybe(role, L.ROLES))
+            c.add(C.UNKNOWN_ROLE, (*path, "role"), f"unknown role {role!r}: a message's role is {_ROLE_CHOICE}", _maybe(role, L.ROLES))
             role = None
         if "content" not in m:
             c.add(C.WRONG_TYPE, (*path, "content"), "a message needs content")
@@ -315,7 +316,7 @@ def _input(c: _Checker, body: dict) -> None:
             c.add(
                 C.ROLES_DO_NOT_ALTERNATE,
                 (*path, "role"),
-                f"two {role} messages in a row: turns must alternate user/assistant",
+                f"two {role} messages in a row: turns must alternate {'/'.join(L.ROLES)}",
                 "merge the two messages, or put the other side's turn between them",
             )
         previous = role
