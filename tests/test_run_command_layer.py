@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -226,23 +225,8 @@ def test_poll_interval_accepts_auto_and_numbers():
         p.convert("601", None, None)
 
 
-# ------------------------------------------------------------------ API enums, written once
-
-
-_ENUM_LITERALS = {
-    "maestro_spec/runtime": L.RUN_STATUSES,
-    "maestro_spec/commands/run.py": L.RUN_STATUSES,
-    "maestro_spec/server/simulate.py": L.TOOL_TYPES + L.INCLUDE_FIELDS,
-}
-
-
-@pytest.mark.parametrize("where", sorted(_ENUM_LITERALS))
-def test_api_enums_are_imported_not_respelled(where):
-    path = ROOT / where
-    files = sorted(path.glob("*.py")) if path.is_dir() else [path]
-    pattern = re.compile("|".join(rf"""(?<![\w'])["']{re.escape(v)}["']""" for v in _ENUM_LITERALS[where]))
-    found = [f"{f.name}:{n}: {line.strip()}" for f in files for n, line in enumerate(f.read_text().splitlines(), 1) if pattern.search(line)]
-    assert found == []
+# ------------------------------------------------------------------ API enums
+# Written once, in limits.py: tests/test_literals_have_one_home.py scans the package.
 
 
 def test_status_constants_make_up_the_enums():
