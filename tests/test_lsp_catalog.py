@@ -9,7 +9,7 @@ import re
 import pytest
 
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.parse import STATEMENT_KEYWORDS
 from maestro_spec.lsp import catalog
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from . import codes as C
-from .check import Compiled
+from .pipeline import Compiled
 from .diagnostics import Diagnostic, JsonPath, Span, sort_key, span_at
 from .emit import Emitted
 from .jsontext import JsonSyntaxError, loads, locate
