@@ -76,7 +76,7 @@ ENUM_VALUES = {v for values in API_ENUMS.values() for v in values} | {
 ALLOWED = {
     ("maestro_spec/cli.py", L.HTTP): "an export format (compiler/exports.py), not a tool type",
     ("maestro_spec/compiler/exports.py", L.HTTP): "the export format's own name (EXPORT_FORMATS), not a tool type",
-    ("maestro_spec/compiler/rules.py", L.HTTP): "a URL scheme, not a tool type",
+    ("maestro_spec/compiler/field_rules.py", L.HTTP): "a URL scheme, not a tool type",
     ("maestro_spec/transport.py", L.HTTP): "a URL scheme, not a tool type",
     ("maestro_spec/server/calltools.py", L.HTTP): "a URL scheme, not a tool type",
     ("maestro_spec/server/faults.py", L.HTTP): "an ASGI scope type, not a tool type",

@@ -21,9 +21,9 @@ from .emit import params_path
 from .envrefs import ENV_PREFIX, LOOKS_LIKE_TOKEN, credential_strings
 from .params import Vars
 from .parse import STATEMENT_KEYWORDS
-from .rules import an
 from .strings import PLACEHOLDER_RE
 from .suggest import did_you_mean
+from .tool_rules import an
 
 _SINGLE_VALUED = (ast.Input, ast.Model, ast.Budget, ast.Language, ast.Include, ast.SystemPrompt, ast.OutputType)
 

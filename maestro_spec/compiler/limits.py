@@ -1,7 +1,7 @@
 """The Maestro runs API, described once: fields, value kinds, enums, limits.
 
 Every stage reads this table and spells no API rule of its own: the checker
-(rules.py) judges a body field by field from it, the emitter and fmt map spec
+(rules.py, field_rules.py) judges a body field by field from it, the emitter and fmt map spec
 keywords to wire paths with it, decompile writes a tool item's fields from
 it, the pydantic wire models and the JSON Schema are generated from it, and
 so are the TextMate grammar and the docs' tables. A new tool option is one
@@ -288,7 +288,8 @@ TOOL_RESOURCE_FIELDS = {name: t.legacy_resources for name, t in TOOLS.items() if
 # ------------------------------------------------------------- the request
 
 # Top-level fields the checker judges by kind alone; input, models, tools,
-# tool_resources, requirements and include have rules of their own in rules.py.
+# tool_resources, requirements and include have rules of their own in rules.py
+# (tools and tool_resources: tool_rules.py).
 REQUEST_FIELDS = (
     Field("input", None, "An instruction, or messages alternating user/assistant.", required=True),
     Field("models", None, "A single model.", keyword="model"),
