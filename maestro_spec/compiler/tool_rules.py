@@ -36,6 +36,7 @@ def _owner_hint(kind: str):
 
 
 def check_tools(c: BodyChecker, value) -> set[str]:
+    """Judge tools[]; the tool types it enables."""
     enabled: set[str] = set()
     if value is None:
         return enabled
@@ -90,6 +91,7 @@ def check_tools(c: BodyChecker, value) -> set[str]:
 
 
 def check_tool_resources(c: BodyChecker, value, enabled: set[str]) -> None:
+    """Judge the deprecated tool_resources, against the tool types tools[] enables."""
     if value is None:
         return
     if not c.type_is(value, dict, ("tool_resources",), "tool_resources"):
