@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from maestro_spec.compiler.check import compile_text  # noqa: E402
+from maestro_spec.compiler.pipeline import compile_text  # noqa: E402
 from maestro_spec.runtime.outcome import RunSettings  # noqa: E402
 from maestro_spec.watch.loop import watch  # noqa: E402
 from maestro_spec.server.config import ServerConfig  # noqa: E402

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maestro_spec.cli import main
-from maestro_spec.compiler.check import Compiled, compile_text
+from maestro_spec.compiler.pipeline import Compiled, compile_text
 from maestro_spec.compiler.diagnostics import CODES
 from maestro_spec.compiler.jsonbody import check_json_text
 from maestro_spec.compiler.params import Vars

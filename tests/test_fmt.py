@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.fmt import WIDTH, format_text
 from maestro_spec.grammar import get_parser
 

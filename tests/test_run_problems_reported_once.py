@@ -5,7 +5,6 @@ that never started. Against the real local server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 from pathlib import Path

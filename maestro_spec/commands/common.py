@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..compiler import codes as C
 from ..compiler.params import Vars, VarUsageError, load_vars
 from ..compiler.report import FORMATS, render
 from ..compiler.sources import STDIN, Source
@@ -56,7 +57,7 @@ def report(source: Source, fmt: str, *, stdout_is_data: bool = True) -> None:
 
 def spec_exit_code(diagnostics) -> int:
     """1 for errors in the spec; 2 when a file named by --var/--var-file cannot be read."""
-    if any(d.code == "E107" for d in diagnostics):
+    if any(d.code == C.UNREADABLE_VAR for d in diagnostics):
         return EXIT_USAGE
     return EXIT_SPEC_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
 
