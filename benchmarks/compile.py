@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from maestro_spec.compiler.check import compile_text  # noqa: E402
+from maestro_spec.compiler.pipeline import compile_text  # noqa: E402
 from maestro_spec.compiler.decompile import decompile  # noqa: E402
 from maestro_spec.compiler.diagnostics import Diagnostic, Span  # noqa: E402
 from maestro_spec.compiler.fmt import format_text  # noqa: E402

@@ -52,7 +52,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from maestro_spec.compiler.check import compile_text  # noqa: E402
+from maestro_spec.compiler.pipeline import compile_text  # noqa: E402
 
 # The API reference's invoice example, as the repo ships it.
 INVOICE = (ROOT / "examples" / "invoice.maestro").read_text(encoding="utf-8")

@@ -15,8 +15,16 @@ import json
 import sys
 from pathlib import Path
 
+from maestro_spec.compiler import ast
 from maestro_spec.compiler import limits as L
 from maestro_spec.compiler.parse import STATEMENT_KEYWORDS
+from maestro_spec.lsp.catalog import MANDATORY, PARAMETER, REQUIRED
+
+# The statement keywords the patterns below name, from ast.KEYWORDS (their one
+# home): a renamed keyword renames its pattern, never leaves it stale.
+INPUT, TOOL, MODEL, BUDGET, INCLUDE, LANGUAGE, OUTPUT_TYPE, PARAM = (
+    ast.KEYWORDS[kind] for kind in (ast.Input, ast.Tool, ast.Model, ast.Budget, ast.Include, ast.Language, ast.OutputType, ast.Param)
+)
 
 GRAMMAR_PATH = Path(__file__).parent / "vscode" / "syntaxes" / "maestro.tmLanguage.json"
 
@@ -93,7 +101,7 @@ def grammar() -> dict:
             },
             "messages": {
                 "comment": "input { user \"...\" assistant \"...\" }",
-                "begin": rf"{START}(input)\s*(\{{)",
+                "begin": rf"{START}({INPUT})\s*(\{{)",
                 "beginCaptures": {
                     "1": {"name": "keyword.other.statement.maestro"},
                     "2": {"name": "punctuation.section.block.begin.maestro"},
@@ -111,7 +119,7 @@ def grammar() -> dict:
                 "patterns": [
                     {
                         "comment": "tool TYPE [LABEL] { field value ... parameter NAME TYPE \"description\" [required] }",
-                        "begin": rf"{START}(tool)\s+(?:({_words(L.TOOL_TYPES)}){END}|({NAME}))(?:\s+({NAME}|\"[^\"]*\"))?\s*(\{{)",
+                        "begin": rf"{START}({TOOL})\s+(?:({_words(L.TOOL_TYPES)}){END}|({NAME}))(?:\s+({NAME}|\"[^\"]*\"))?\s*(\{{)",
                         "beginCaptures": {
                             "1": {"name": "keyword.other.statement.maestro"},
                             "2": {"name": "support.type.tool.maestro"},
@@ -127,7 +135,7 @@ def grammar() -> dict:
                             {"include": "#block"},
                             {"include": "#punctuation"},
                             {
-                                "match": rf"{START}(parameter)\s+({NAME})\s+(?:({_words(L.PARAMETER_TYPES)}){END}|({NAME}))",
+                                "match": rf"{START}({PARAMETER})\s+({NAME})\s+(?:({_words(L.PARAMETER_TYPES)}){END}|({NAME}))",
                                 "captures": {
                                     "1": {"name": "keyword.other.parameter.maestro"},
                                     "2": {"name": "variable.parameter.maestro"},
@@ -135,7 +143,7 @@ def grammar() -> dict:
                                     "4": {"name": "invalid.illegal.unknown-parameter-type.maestro"},
                                 },
                             },
-                            {"match": rf"{START}(required){END}", "name": "storage.modifier.required.maestro"},
+                            {"match": rf"{START}({REQUIRED}){END}", "name": "storage.modifier.required.maestro"},
                             {"match": rf"{START}{_words(fields)}{END}", "name": "variable.other.property.maestro"},
                             {"match": rf"{START}{_words(_enum_values())}{END}", "name": "constant.other.enum.maestro"},
                             literals,
@@ -145,14 +153,14 @@ def grammar() -> dict:
                     },
                     {
                         "comment": "tool http NAME / tool mcp LABEL without a block",
-                        "match": rf"{START}(tool)\s+({_words(L.TOOL_TYPES)}){END}\s+({NAME})",
+                        "match": rf"{START}({TOOL})\s+({_words(L.TOOL_TYPES)}){END}\s+({NAME})",
                         "captures": {
                             "1": {"name": "keyword.other.statement.maestro"},
                             "2": {"name": "support.type.tool.maestro"},
                             "3": {"name": "entity.name.function.tool-label.maestro"},
                         },
                     },
-                    _value_statement("tool", L.TOOL_TYPES, "support.type.tool", "tool"),
+                    _value_statement(TOOL, L.TOOL_TYPES, "support.type.tool", "tool"),
                 ]
             },
             "block": {
@@ -174,25 +182,25 @@ def grammar() -> dict:
             },
             "output_type": {
                 "comment": "output_type { JSON Schema } or output_type \"file.json\"",
-                "begin": rf"{START}(output_type)\s*(?=\{{)",
+                "begin": rf"{START}({OUTPUT_TYPE})\s*(?=\{{)",
                 "beginCaptures": {"1": {"name": "keyword.other.statement.maestro"}},
                 "end": r"(?<=\})",
                 "patterns": [{"include": "#block"}],
             },
             "statements": {
                 "patterns": [
-                    _value_statement("budget", L.BUDGETS, "constant.language.budget", "budget"),
-                    _value_statement("language", L.LANGUAGES, "constant.language.response-language", "language"),
-                    _list_statement("include", L.INCLUDE_FIELDS, "support.constant.include", "include"),
-                    _list_statement("model", L.KNOWN_MODELS, "support.constant.model", "model", strings=True),
+                    _value_statement(BUDGET, L.BUDGETS, "constant.language.budget", "budget"),
+                    _value_statement(LANGUAGE, L.LANGUAGES, "constant.language.response-language", "language"),
+                    _list_statement(INCLUDE, L.INCLUDE_FIELDS, "support.constant.include", "include"),
+                    _list_statement(MODEL, L.KNOWN_MODELS, "support.constant.model", "model", strings=True),
                     {
-                        "match": rf"{START}(param)\s+({NAME})",
+                        "match": rf"{START}({PARAM})\s+({NAME})",
                         "captures": {
                             "1": {"name": "keyword.other.statement.maestro"},
                             "2": {"name": "variable.other.param.maestro"},
                         },
                     },
-                    {"match": rf"{START}(mandatory){END}", "name": "storage.modifier.mandatory.maestro"},
+                    {"match": rf"{START}({MANDATORY}){END}", "name": "storage.modifier.mandatory.maestro"},
                     {"match": rf"{START}{_words(STATEMENT_KEYWORDS)}{END}", "name": "keyword.other.statement.maestro"},
                     {"match": "=", "name": "keyword.operator.assignment.maestro"},
                 ]

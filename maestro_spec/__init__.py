@@ -11,6 +11,10 @@ The Python API (docs/python.md), in the style of `json`:
 An invalid spec raises maestro_spec.SpecError, carrying its diagnostics.
 Every name loads its module on first use: `import maestro_spec` imports no
 parser, HTTP client or server (tests/test_python_api.py checks it).
+
+May import: nothing at module level (each name's module, api, api_run,
+compiler or runtime, loads on first use; tests/test_import_graph.py checks the
+parts below)
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ def _read(source) -> tuple[str, str | None, Path | None]:
 
 
 def _compile(text: str, name: str | None, *, vars, var_files, env, base_dir) -> CompileResult:
-    from .compiler.check import compile_text
+    from .compiler.pipeline import compile_text
 
     if not isinstance(text, str):
         raise TypeError(f"spec text is a str, not {type(text).__name__}")

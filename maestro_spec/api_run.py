@@ -11,7 +11,6 @@ so a caller judges it as `maestro run` does, by `exit_code`.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from .api import CompileResult
     from .runtime.wire import Run
     from .runtime.outcome import RunOutcome, StatusEvent
-    from .runtime.store import RunRecord
+    from .runtime.record import RunRecord
 
 
 @dataclass(frozen=True)
@@ -86,37 +85,23 @@ class RunResult:
         return run.model_dump(mode="json", exclude_unset=True) if run is not None else None
 
 
-def _target(base_url: str | None, api_key: str | None, local: bool) -> tuple[str | None, str | None]:
-    """(base URL, key): the rules of docs/runtime.md#keys-and-hosts, as
-    commands/run.py's resolve_target applies them for `maestro run`."""
-    from .transport import DEFAULT_BASE_URL, HOST_ENV, KEY_ENV, is_loopback
-    from .runtime import errors as E
-    from .runtime.client import usable_base_url
-
-    if local and base_url:
-        raise E.UsageFailure("local=True and base_url name two servers; pick one")
-    if local:
-        return None, None  # the embedded server needs no key and gets none
-    url = usable_base_url(base_url or os.environ.get(HOST_ENV) or DEFAULT_BASE_URL)
-    key = api_key if api_key is not None else os.environ.get(KEY_ENV)
-    if not key and base_url is None:
-        from urllib.parse import urlsplit
-
-        if not is_loopback(urlsplit(url).hostname or ""):
-            raise E.MissingKey(url)
-    return url, key or None
-
-
 def _check_options(timeout: float | None, poll_interval: float | None, max_retries: int | None, min_score: float | None) -> None:
     """The ranges `maestro run` accepts for the same options (ValueError otherwise)."""
+    from .runtime.defaults import MAX_POLL_INTERVAL, MAX_RETRIES_LIMIT, MIN_POLL_INTERVAL, MIN_SCORE_RANGE
+
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout={timeout!r}: a number of seconds above 0")
-    if poll_interval is not None and not 0.01 <= poll_interval <= 600:
-        raise ValueError(f"poll_interval={poll_interval!r}: seconds within 0.01 .. 600, or None for the adaptive schedule")
-    if max_retries is not None and (isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= 20):
-        raise ValueError(f"max_retries={max_retries!r}: an int within 0 .. 20")
-    if min_score is not None and not 0.0 <= min_score <= 1.0:
-        raise ValueError(f"min_score={min_score!r}: a score within 0 .. 1")
+    if poll_interval is not None and not MIN_POLL_INTERVAL <= poll_interval <= MAX_POLL_INTERVAL:
+        raise ValueError(
+            f"poll_interval={poll_interval!r}: seconds within {MIN_POLL_INTERVAL:g} .. {MAX_POLL_INTERVAL:g}, or None for the adaptive schedule"
+        )
+    if max_retries is not None and (
+        isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= MAX_RETRIES_LIMIT
+    ):
+        raise ValueError(f"max_retries={max_retries!r}: an int within 0 .. {MAX_RETRIES_LIMIT}")
+    low, high = MIN_SCORE_RANGE
+    if min_score is not None and not low <= min_score <= high:
+        raise ValueError(f"min_score={min_score!r}: a score within {low:g} .. {high:g}")
 
 
 def _checked(request: Mapping[str, Any] | CompileResult) -> dict:
@@ -168,25 +153,21 @@ async def run_async(
     RuntimeFailure when the run cannot start (no key, insecure URL, no local server).
     """
     from .compiler import limits as L
-    from .runtime import errors as E
     from .runtime.defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
     from .runtime.outcome import RunSettings
     from .runtime.poll import execute
+    from .runtime.target import API_NAMES, choose_target, launch_local_server
 
     _check_options(timeout, poll_interval, max_retries, min_score)
     body = _checked(request)
     if min_score is not None and L.INCLUDE_REQUIREMENTS_RESULT not in (body.get("include") or ()):
         raise ValueError(f"min_score needs the run's score: the spec must `include {L.INCLUDE_REQUIREMENTS_RESULT}`")
-    url, key = _target(base_url, api_key, local)
+    # docs/runtime.md#keys-and-hosts; a missing key's error names the URL, as
+    # the Python API has always worded it.
+    url, key = choose_target(local, base_url, api_key=api_key, names=API_NAMES, offer_local=False)
     server = None
     if local:
-        from .server.config import ServerConfig
-        from .server.embedded import LocalServer, ServerStartError
-
-        try:
-            server = await asyncio.to_thread(LocalServer(ServerConfig()).start)
-        except ServerStartError as e:
-            raise E.RuntimeFailure(str(e)) from None
+        server = await asyncio.to_thread(launch_local_server)
         url = server.base_url
     settings = RunSettings(
         base_url=url,

@@ -27,7 +27,7 @@ from .commands.common import (
 )
 from .compiler.diagnostics import count_errors
 from .compiler.sources import InputFileError, compile_path
-from .exitcodes import EXIT_INTERNAL, EXIT_MEANINGS, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
+from .exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_MEANINGS, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
 
 # check and compile return these; run, watch and the others list their own.
 COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL))
@@ -38,7 +38,7 @@ COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EX
 # the same).
 LAZY_COMMANDS = {
     "run": ("maestro_spec.commands.run:run", "Run specs on Maestro: submit, wait for the end, show the result."),
-    "runs": ("maestro_spec.commands.run:runs", "The local record of runs: list them, show one, resume one, prune stale ones."),
+    "runs": ("maestro_spec.commands.runs:runs", "The local record of runs: list them, show one, resume one, prune stale ones."),
     "watch": ("maestro_spec.commands.watch:watch", "Re-check a spec on every save; with --run, run it when its request changes."),
     "serve": ("maestro_spec.commands.serve:serve", "Serve a local simulation of the Maestro runs API, for offline runs and tests."),
     "fmt": ("maestro_spec.commands.authoring:fmt", "Give .maestro specs their one canonical layout, in place."),
@@ -197,7 +197,7 @@ def run() -> None:
         main(prog_name="maestro")
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as e:  # the last line of defence, not control flow
         if os.environ.get("MAESTRO_DEBUG"):
             raise

@@ -12,7 +12,8 @@ EXIT_TERMINATED = 143  # ... and for a SIGTERM (128 + 15)
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug in maestro-spec, never the input
 
 # What each code means, for the --help of each command: a command lists only
-# the codes it can return (cli.py, commands/authoring.py).
+# the codes it can return (cli.py, commands/). Every code here needs a meaning,
+# and a row in README.md's and docs/runtime.md's tables: tests/test_cli_exit_codes.py.
 EXIT_MEANINGS = {
     EXIT_OK: "success (warnings allowed)",
     EXIT_SPEC_ERRORS: "the spec or body has errors",

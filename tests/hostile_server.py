@@ -13,7 +13,7 @@ MODES maps each mode to what a client must make of it (`Expect`): the run id
 it must record (None: the server gave none), the exit codes that are right,
 the record status. `run_maestro`, `attach_maestro`, `watch_maestro` and
 `leaks` are for tests that drive the commands through every mode
-(tests/test_hostile_server.py, tests/test_hostile_watch.py).
+(tests/test_run_survives_a_hostile_server.py, tests/test_watch_survives_a_hostile_server.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -432,17 +433,30 @@ def attach_maestro(home: Path, record_id: str, *, timeout: float = 3.0, extra=()
     return maestro(["runs", "attach", record_id, "--timeout", str(timeout), *extra], home, limit=timeout + 20)
 
 
+# What the piped watch prints once it has decided about the comment-only save:
+# nothing to submit (the same request), or, after a refusal, the retry.
+_SAVE_DECIDED = re.compile(r"^--- .* · rebuild 1 · .*$(?:\n.*)*?\n(request unchanged|submitting run 2 )", re.M)
+
+
 def watch_maestro(server: HostileServer, mode: str, spec: Path, home: Path, *, text: str, seconds: float = 4.0, settle_limit: float = 25.0) -> Ran:
     """`maestro watch SPEC --run --base-url (mode)` until its first run has
     left `submitting` (or `settle_limit`), then a comment-only save of `text`
-    (the same request), then Ctrl-C. The steps wait for what they need, so a
-    slow machine only makes them slower. The caller checks the result with
-    `leaks()` and `records()`, and the POSTs with `server.count(mode, "POST")`."""
+    (the same request) and, once watch has said what it makes of that save,
+    Ctrl-C. The steps wait for what they need, so a slow machine only makes
+    them slower. The caller checks the result with `leaks()` and `records()`,
+    the POSTs with `server.count(mode, "POST")`, and with `save_decided()`
+    that the save was seen."""
     args = ["watch", str(spec), "--run", "--base-url", server.base_url(mode), "--timeout", str(seconds)]
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "maestro_spec.cli", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out_chunks, err_chunks = [], []
-    readers = [threading.Thread(target=lambda f=f, c=c: c.append(f.read())) for f, c in ((proc.stdout, out_chunks), (proc.stderr, err_chunks))]
+    out_lines: list[bytes] = []
+    err_chunks: list[bytes] = []
+
+    def read_lines() -> None:
+        for line in proc.stdout:
+            out_lines.append(line)
+
+    readers = [threading.Thread(target=read_lines), threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))]
     for t in readers:
         t.start()
 
@@ -453,7 +467,10 @@ def watch_maestro(server: HostileServer, mode: str, spec: Path, home: Path, *, t
     while time.monotonic() - started < settle_limit and proc.poll() is None and not settled():
         time.sleep(0.1)
     spec.write_text("# a comment changes nothing\n" + text, encoding="utf-8")
-    time.sleep(1.5)  # the save's rebuild: it must submit nothing
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and proc.poll() is None and not save_decided(b"".join(out_lines).decode("utf-8", "replace")):
+        time.sleep(0.05)
+    time.sleep(0.2)  # a POST the save would (wrongly) start has time to reach the server
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=15)
@@ -462,9 +479,14 @@ def watch_maestro(server: HostileServer, mode: str, spec: Path, home: Path, *, t
         proc.wait()
     for t in readers:
         t.join()
-    out = b"".join(out_chunks).decode("utf-8", "replace")
+    out = b"".join(out_lines).decode("utf-8", "replace")
     err = b"".join(err_chunks).decode("utf-8", "replace")
     return Ran(args, proc.returncode, out, err, time.monotonic() - started)
+
+
+def save_decided(stdout: str) -> bool:
+    """Whether a piped watch's output says what it made of its first rebuild."""
+    return _SAVE_DECIDED.search(stdout) is not None
 
 
 def records(home: Path) -> list[dict]:

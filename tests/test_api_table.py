@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.decompile import decompile
 from maestro_spec.compiler.fmt import format_text
 from maestro_spec.compiler.rules import check_request

@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from maestro_spec.cli import main
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.credentials import REDACTED, redact_request, secret_values
 
 from .conftest import EXAMPLES

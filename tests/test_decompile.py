@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.decompile import canonical, decompile
 from maestro_spec.compiler.diagnostics import count_errors
 from maestro_spec.compiler.fmt import format_text

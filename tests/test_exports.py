@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.transport import DEFAULT_BASE_URL, BaseURLError, check_base_url
 from maestro_spec.compiler.credentials import REDACTED, redact_request
 from maestro_spec.compiler.exports import render_export, to_curl, to_http, to_python

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.fmt import WIDTH, format_text
 from maestro_spec.grammar import get_parser, parse_tree
 
@@ -63,7 +63,7 @@ def test_messy_input_formats_to_golden(messy):
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
-def test_example_properties(spec):
+def test_formatting_each_example_is_safe(spec):
     assert_safe(spec.read_text(encoding="utf-8"))
 
 

@@ -42,7 +42,7 @@ from maestro_spec.lsp.context import MANDATORY, NOTHING, PLACEHOLDER, ROLE, STAT
         ("budget\nlang", VALUE, "budget"),  # `budget` still wants its value
     ],
 )
-def test_context(before, kind, keyword):
+def test_the_text_before_the_cursor_says_what_completion_offers(before, kind, keyword):
     ctx = context_at(before, len(before))
     assert (ctx.kind, ctx.keyword) == (kind, keyword)
 
@@ -59,7 +59,7 @@ def test_a_huge_document_is_read_from_its_last_statements():
     assert context_at(text, len(text)).kind == VALUE
 
 
-def test_word_at():
+def test_word_at_finds_the_word_under_the_cursor():
     assert word_at("model jamba-large\n", 9) == (6, 17)
     assert word_at("model jamba-large\n", 17) == (6, 17)
     assert word_at("a  b", 2) is None

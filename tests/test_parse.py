@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from maestro_spec.compiler import ast
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.diagnostics import Span
 from maestro_spec.compiler.parse import parse
 from maestro_spec.compiler.strings import BadEscape, dedent_long, unescape

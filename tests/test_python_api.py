@@ -17,9 +17,9 @@ import pytest
 import maestro_spec
 from maestro_spec.compiler.credentials import redact_request
 
-from .conftest import EXAMPLES, GOLDEN, ROOT
+from .conftest import EXAMPLES, ROOT
 from .runtime_support import closed_port, runs_created, server
-from .test_golden import EXAMPLE_ENV
+from .test_golden import EXAMPLE_ENV, SPEC_TO_JSON
 
 HEAVY = ("lark", "httpx", "pydantic", "rich", "starlette", "uvicorn", "anyio", "click")
 
@@ -40,6 +40,17 @@ def test_import_loads_no_parser_client_or_server():
     probe = "import sys, maestro_spec\nprint(sorted(m for m in sys.modules if m.startswith('maestro_spec')))"
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "['maestro_spec']", proc.stderr  # not even the compiler, until a call needs it
+
+
+def test_importtime_of_the_package_shows_no_heavy_import():
+    """What `python -X importtime -c 'import maestro_spec'` prints: every module
+    the import ran, as a profile would show it (sys.modules is checked above)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import maestro_spec"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:") and "|" in line]
+    imported = {name.lstrip() for name in rows[1:]}  # rows[0] is the header
+    assert "maestro_spec" in imported  # the profile was read
+    assert sorted(n for n in imported if n.split(".")[0] in HEAVY) == []
 
 
 def test_compiling_loads_the_parser_and_no_runtime():
@@ -143,7 +154,7 @@ def test_load_gives_every_example_its_golden_body(spec, in_repo):
     vars = {"document": (EXAMPLES / "data" / "lease.txt").read_text(encoding="utf-8").removesuffix("\n"), "tone": "formal"}
     var_files = ["examples/data/ticket.json"] if spec.stem == "support-reply" else ()
     body = maestro_spec.load(f"examples/{spec.name}", vars=vars if spec.stem == "summarize-document" else None, var_files=var_files, env=EXAMPLE_ENV)
-    golden = json.loads((GOLDEN / "compile" / f"{spec.stem}.json").read_text(encoding="utf-8"))
+    golden = json.loads((SPEC_TO_JSON / f"{spec.stem}.json").read_text(encoding="utf-8"))
     assert redact_request(body) == golden
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from maestro_spec.transport import BaseURLError, check_base_url, shown_url
 from maestro_spec.runtime.answer import MAX_JSON_DEPTH, UnreadableAnswer, parse_json, read_run, salvage_id
-from maestro_spec.runtime.sanitize import REDACTED, for_terminal, one_line, scrub
+from maestro_spec.sanitize import REDACTED, for_terminal, one_line, scrub
 
 
 def test_numbers_that_are_not_finite_become_null():

@@ -12,7 +12,8 @@ from maestro_spec.runtime.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime import policy as P
 from maestro_spec.transport import is_loopback
-from maestro_spec.runtime.client import usable_base_url, error_detail, transport_reason
+from maestro_spec.runtime.reasons import error_detail, transport_reason
+from maestro_spec.runtime.target import usable_base_url
 from maestro_spec.runtime.outcome import RunOutcome, RunSettings, judge
 
 REQUEST = httpx.Request("POST", "https://api.example.com/studio/v1/maestro/runs")
@@ -329,7 +330,7 @@ def test_plain_http_only_to_loopback():
 
 
 @pytest.mark.parametrize("url", ["ftp://x/y", "api.ai21.com", "https://user:pw@api.ai21.com/studio/v1"])
-def test_bad_urls(url):
+def test_a_base_url_without_an_http_scheme_or_with_a_password_is_refused(url):
     with pytest.raises(E.BadURL):
         usable_base_url(url)
 

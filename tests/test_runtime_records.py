@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from maestro_spec.compiler.credentials import REDACTED
-from maestro_spec.runtime.store import RunStore, canonical_hash, read_record
+from maestro_spec.runtime.record import read_record
+from maestro_spec.runtime.store import RunStore, canonical_hash
 
 from .runtime_support import FAST, SPEC_OK, invoke, records, runs_created, server, write_spec
 

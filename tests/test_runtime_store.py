@@ -13,7 +13,8 @@ from maestro_spec.runtime.wire import Run
 from maestro_spec.runtime import errors as E
 from maestro_spec.runtime.outcome import RunOutcome
 from maestro_spec.runtime.render import outcome_text, render_outcome
-from maestro_spec.runtime.store import LOCAL_TARGET, RunStore, StoreError, default_root
+from maestro_spec.runtime.record import LOCAL_TARGET
+from maestro_spec.runtime.store import RunStore, StoreError, default_root
 
 REQUEST = {"input": "hello", "include": ["requirements_result"], "requirements": [{"name": "a", "description": "b"}]}
 RESPONSE = {

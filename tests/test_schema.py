@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from maestro_spec.cli import main
 from maestro_spec.compiler import limits as L
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.diagnostics import CODES
 from maestro_spec.compiler.rules import check_request
 from maestro_spec.compiler.schema import NOT_EXPRESSIBLE, request_schema

@@ -326,7 +326,7 @@ def test_unknown_paths_and_methods_get_json_errors(server):
 # ------------------------------------------------------------------ options
 
 
-def test_require_key():
+def test_serve_with_a_key_refuses_calls_without_it_and_never_prints_it():
     key = "s3cret-key"
     with ServeProcess(env={"MAESTRO_SERVE_KEY": key}) as s:
         c = s.client

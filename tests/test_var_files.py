@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from maestro_spec.compiler.check import compile_text
+from maestro_spec.compiler.pipeline import compile_text
 from maestro_spec.compiler.params import load_vars
 
 

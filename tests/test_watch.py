@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from maestro_spec.runtime.outcome import RunSettings
-from maestro_spec.runtime.requestdiff import diff_requests, render_plan
-from maestro_spec.runtime.watch import watch
+from maestro_spec.watch.loop import watch
+from maestro_spec.watch.requestdiff import diff_requests, render_plan
 from maestro_spec.server.config import ServerConfig
 from maestro_spec.server.embedded import LocalServer
 
@@ -202,7 +202,7 @@ def test_a_touch_or_a_rewrite_of_the_same_bytes_rebuilds_nothing(tmp_path):
         os.utime(spec)
         spec.write_text(SPEC)
         save(spec, SPEC)
-        time.sleep(0.1)  # ten watcher steps: those events are handled before the next ones
+        time.sleep(0.1)  # twenty watcher steps: those events are handled before the next ones
         at = w.mark()
         spec.write_text(SPEC + "budget hihg\n")
         w.wait_for(r"rebuild 1 · spec.maestro changed", after=at)
@@ -516,6 +516,87 @@ def test_plan_matches_requirements_by_name_and_elides_long_text():
     assert diff_requests(old, old) == []
 
 
+def test_plan_of_a_megabyte_input_shows_only_the_part_that_changed():
+    old = {"input": "Summarise: " + "abc " * 250_000 + "end."}
+    at_the_end = {"input": old["input"].replace("end.", "the end.")}
+    at_the_start = {"input": "Summarize: " + old["input"][len("Summarise: ") :]}
+    assert render_plan(diff_requests(old, at_the_end)) == ['~ input: "…abc abc abc abc end." -> "…abc abc abc abc the end."']
+    assert render_plan(diff_requests(old, at_the_start)) == ['~ input: "Summarise: abc abc abc a…" -> "Summarize: abc abc abc a…"']
+
+
+# ---------------------------------------------------------------- layering
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports, relative ones resolved against its package."""
+    import ast
+
+    package = ".".join(path.relative_to(Path(__file__).resolve().parent.parent).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(filter(None, [base, node.module]))
+            found |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_watch_sits_above_the_runtime_and_the_compiler():
+    import maestro_spec
+
+    root = Path(maestro_spec.__file__).parent
+    for part in ("runtime", "compiler", "server", "lsp"):
+        for path in (root / part).glob("*.py"):
+            assert not any(m == "maestro_spec.watch" or m.startswith("maestro_spec.watch.") for m in _imports(path)), path
+    # and the watch package imports nothing above it
+    for path in (root / "watch").glob("*.py"):
+        assert not any(m.startswith(("maestro_spec.commands", "maestro_spec.cli")) for m in _imports(path)), path
+    assert "maestro_spec.runtime.poll.execute" in _imports(root / "watch" / "runner.py")  # the check reads real imports
+
+
+# ---------------------------------------------------------------- the decisions, without a loop
+
+
+def _job(request: dict, **state) -> "RunJob":
+    from maestro_spec.watch.state import Build, RunJob
+
+    return RunJob(Build(0, "spec.maestro", (), 0.0), request, **state)
+
+
+def test_decisions_per_build():
+    from maestro_spec.watch.decide import Decision, decision_for
+
+    a, b = {"input": "a"}, {"input": "b"}
+    settling, in_flight, ended = _job(a), _job(a, submitted=True), _job(a, submitted=True, outcome=object())
+    # errors: a request still settling is dropped, a run in flight is kept
+    assert decision_for(None, settling, None) == Decision(drop=settling)
+    assert decision_for(None, in_flight, in_flight) == Decision()
+    # the same request: nothing is sent, whether the run is in flight or ended
+    assert decision_for(a, in_flight, in_flight) == Decision(unchanged=in_flight)
+    assert decision_for(a, ended, ended) == Decision(unchanged=ended)
+    # another request: the settling one is dropped, the one in flight abandoned
+    assert decision_for(b, settling, None) == Decision(drop=settling, submit=True)
+    assert decision_for(b, in_flight, in_flight) == Decision(abandon=in_flight, submit=True)
+    # back to the last request submitted, while another was settling
+    pending = _job(b)
+    assert decision_for(a, pending, ended) == Decision(drop=pending, unchanged=ended)
+    # a POST that certainly created no run may be sent again
+    refused = _job(a, submitted=True, refused=True, outcome=object())
+    assert decision_for(a, refused, None) == Decision(submit=True)
+
+
+def test_a_result_says_when_it_is_not_for_the_spec_as_it_is_now():
+    from maestro_spec.watch.state import Build
+    from maestro_spec.watch.wording import result_heading
+
+    job = _job({"input": "a"}, number=1)
+    assert result_heading(job, Build(1, "spec.maestro", (), 0.0, request={"input": "a"})) == "result of rebuild 0 · run #1"
+    assert result_heading(job, Build(2, "spec.maestro", (), 0.0)).endswith("(earlier version: the spec has errors now)")
+    assert result_heading(job, Build(3, "spec.maestro", (), 0.0, request={"input": "b"})).endswith("(earlier version)")
+
+
 # ---------------------------------------------------------------- a POST that may have created a run
 
 
@@ -661,7 +742,7 @@ def test_plan_names_tools_by_identity_and_never_shows_a_header_value():
     # the same token again is no change at all; a first run's summary shows none either
     same = dict(new, tools=[new["tools"][0], dict(new["tools"][1]), weather])
     assert render_plan(diff_requests(new, same)) == []
-    from maestro_spec.runtime.requestdiff import summarize
+    from maestro_spec.watch.requestdiff import summarize
 
     everything = "\n".join(lines + render_plan(diff_requests(None, new), max_lines=50) + [summarize(new)])
     for secret in (token_old, token_new, weather_key, "ghp-", "wk-5f"):
@@ -687,7 +768,7 @@ def test_only_a_post_that_certainly_created_no_run_may_be_sent_again(error, reco
     from maestro_spec.runtime import errors as E
     from maestro_spec.runtime.outcome import RunOutcome
     from maestro_spec.runtime.store import RunRecord
-    from maestro_spec.runtime.watchrun import created_no_run
+    from maestro_spec.watch.decide import created_no_run
 
     failures = {
         "unreachable": E.Unreachable("u", "connection refused"),

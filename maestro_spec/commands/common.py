@@ -1,5 +1,6 @@
 """What the commands share: printing diagnostics, the var and format options,
-expanding directories, writing output files."""
+expanding directories, writing output files, and the runtime's target and
+failures as one-line errors (the options of the run commands: options.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from ..compiler import codes as C
 from ..compiler.params import Vars, VarUsageError, load_vars
 from ..compiler.report import FORMATS, render
 from ..compiler.sources import STDIN, Source
 from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
+
 
 def fail(message: str, code: int = EXIT_USAGE) -> "click.exceptions.Exit":
     click.secho(f"error: {message}", fg="red", err=True)
@@ -54,7 +57,7 @@ def report(source: Source, fmt: str, *, stdout_is_data: bool = True) -> None:
 
 def spec_exit_code(diagnostics) -> int:
     """1 for errors in the spec; 2 when a file named by --var/--var-file cannot be read."""
-    if any(d.code == "E107" for d in diagnostics):
+    if any(d.code == C.UNREADABLE_VAR for d in diagnostics):
         return EXIT_USAGE
     return EXIT_SPEC_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK
 
@@ -103,3 +106,34 @@ def output_format_option(f):
     )(f)
 
 
+
+
+def fail_runtime(e) -> click.exceptions.Exit:
+    """fail() for a runtime.errors.RuntimeFailure: its line, its hint, its exit code."""
+    code = fail(str(e), e.exit_code)
+    if e.hint:
+        click.echo(f"  hint: {e.hint}", err=True)
+    return code
+
+
+def resolve_target(local: bool, base_url: str | None) -> tuple[str | None, str | None]:
+    """(base URL, key) for `run` and `watch` (runtime/target.py's rules), or a
+    one-line error and its exit code when they cannot work."""
+    from ..runtime import errors as E
+    from ..runtime import target
+
+    try:
+        return target.choose_target(local, base_url)
+    except E.RuntimeFailure as e:
+        raise fail_runtime(e) from None
+
+
+def start_local_server():
+    """The built-in local server, started (the caller stops it); a one-line error if it cannot start."""
+    from ..runtime import errors as E
+    from ..runtime.target import launch_local_server
+
+    try:
+        return launch_local_server()
+    except E.RuntimeFailure as e:
+        raise fail(str(e)) from None

@@ -8,7 +8,7 @@ import signal
 import click
 
 from ..transport import API_PREFIX
-from ..exitcodes import EXIT_USAGE
+from ..exitcodes import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exit_codes_help
 from ..server.config import DEFAULT_HOST, DEFAULT_MAX_RUNS, DEFAULT_MAX_STORE_BYTES, DEFAULT_PORT, ServerConfig
 from .common import fail
 
@@ -34,7 +34,11 @@ Examples:
   maestro serve --seed 7 --fail-rate 0.2 --rate-limit-rate 0.1
   AI21_API_HOST=http://127.0.0.1:8021/studio/v1 python my_sdk_script.py
 
-Exit codes: 0 stopped by Ctrl-C or SIGTERM; 2 bad option, or the port cannot be used.
+""" + exit_codes_help(
+    (EXIT_OK, EXIT_USAGE, EXIT_INTERNAL),
+    {EXIT_OK: "stopped by Ctrl-C or SIGTERM", EXIT_USAGE: "bad option, or the port cannot be used"},
+) + """
+
 See docs/server.md for what the simulation does and does not do."""
 
 

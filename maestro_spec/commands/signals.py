@@ -21,7 +21,7 @@ import click
 
 from ..exitcodes import EXIT_TERMINATED
 
-__all__ = ["Terminated", "exit_terminable", "hold_interrupts", "run_async", "sigterm_raises"]
+__all__ = ["Terminated", "exit_terminable", "hold_interrupts", "run_terminable", "sigterm_raises"]
 
 
 class Terminated(Exception):
@@ -53,7 +53,7 @@ def sigterm_raises():
 def exit_terminable(command, *args) -> None:
     """Exit with command(*args)'s code; a SIGTERM outside the event loop (no
     run in flight: compiling, starting a server, printing) says "terminated"
-    and exits 143. One inside it is the command's to report (run_async)."""
+    and exits 143. One inside it is the command's to report (run_terminable)."""
     try:
         with sigterm_raises():
             code = command(*args)
@@ -63,7 +63,7 @@ def exit_terminable(command, *args) -> None:
     raise SystemExit(code)
 
 
-def run_async(coro):
+def run_terminable(coro):
     """asyncio.run(coro), where SIGTERM cancels the coroutine as Ctrl-C does
     (the runtime updates the record on cancellation) and then raises Terminated."""
     return asyncio.run(_cancel_on_sigterm(coro))

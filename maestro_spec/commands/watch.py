@@ -1,4 +1,4 @@
-"""`maestro watch`: a thin click layer over maestro_spec.runtime.watch."""
+"""`maestro watch`: a thin click layer over maestro_spec.watch."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import click
 
 from ..transport import DEFAULT_BASE_URL
 from ..exitcodes import EXIT_OK, EXIT_TERMINATED
-from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_RUN_TIMEOUT, DEFAULT_SETTLE
-from .common import fail, get_vars, var_options
-from .run import PollInterval, resolve_target, start_local_server
+from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_SETTLE
+from .common import fail, get_vars, resolve_target, start_local_server, var_options
+from .options import base_url_option, local_option, poll_interval_option, timeout_option
 
 WATCH_EPILOG = """\b
 Runs cost money on AI21's cloud, so with --run a run is submitted only when
@@ -34,12 +34,8 @@ Environment:
 @click.argument("path", metavar="PATH")
 @var_options
 @click.option("--run", "run_", is_flag=True, help="Also run the spec whenever its compiled request changes.")
-@click.option("--local", is_flag=True, help="Run on the built-in local server (a simulation: no key, no cost). Implies --run.")
-@click.option(
-    "--base-url",
-    metavar="URL",
-    help="Run on this API base URL, e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`. Implies --run.",
-)
+@local_option(help="Run on the built-in local server (a simulation: no key, no cost). Implies --run.")
+@base_url_option(help="Run on this API base URL, e.g. http://127.0.0.1:8021/studio/v1 for `maestro serve`. Implies --run.")
 @click.option(
     "--max-runs",
     type=click.IntRange(0),
@@ -55,15 +51,8 @@ Environment:
     metavar="SECONDS",
     help="Submit a changed request only after it stayed the same this long (a burst of saves is one run).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.0, min_open=True),
-    default=DEFAULT_RUN_TIMEOUT,
-    show_default=True,
-    metavar="SECONDS",
-    help="Stop waiting for one run after this long.",
-)
-@click.option("--poll-interval", type=PollInterval(), default="auto", show_default=True, help="Seconds between status checks of a run.")
+@timeout_option(help="Stop waiting for one run after this long.")
+@poll_interval_option(help="Seconds between status checks of a run.")
 def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, timeout, poll_interval):
     """Re-check a spec on every save; with --run, run it when its request changes.
 
@@ -77,7 +66,7 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
     and re-created. On a terminal the screen is redrawn in place; piped, each
     rebuild is appended after a timestamped separator.
     """
-    from ..runtime.watch import input_problem
+    from ..watch.inputs import input_problem
 
     # What `maestro check PATH` would refuse is refused now, not waited for.
     directory = os.path.dirname(os.path.abspath(path))
@@ -111,7 +100,7 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
 
 
 def _watch(path, **options):
-    from ..runtime.watch import watch
+    from ..watch.loop import watch
 
     code = EXIT_OK
     try:

@@ -1,112 +1,104 @@
-"""The spec checker: the language's own rules, then the API's (rules.py) on
-the emitted body, each finding placed on the text that produced it."""
+"""The spec checker: the language's own rules, one method per statement kind.
+
+What a spec says that its request body cannot show: a statement or a key
+given twice, a tool's label and fields as the spec writes them, params and
+their {{placeholders}}, credentials read from the environment, the file an
+`output_type` names. The API's rules are rules.check_request's, run by the
+driver (pipeline.py) on the emitted body.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ast
+from . import codes as C
 from . import limits as L
-from .diagnostics import Diagnostic, Related, count_errors, sort_key
-from .emit import Emitted, emit, params_path
-from .envrefs import ENV_PREFIX, LOOKS_LIKE_TOKEN, credential_strings, templates
+from .diagnostics import Diagnostic, Related
+from .emit import params_path
+from .envrefs import ENV_PREFIX, LOOKS_LIKE_TOKEN, credential_strings
 from .params import Vars
-from .parse import STATEMENT_KEYWORDS, parse
-from .rules import an, check_request
+from .parse import STATEMENT_KEYWORDS
 from .strings import PLACEHOLDER_RE
 from .suggest import did_you_mean
+from .tool_rules import an
 
 _SINGLE_VALUED = (ast.Input, ast.Model, ast.Budget, ast.Language, ast.Include, ast.SystemPrompt, ast.OutputType)
 
 
-@dataclass
-class Compiled:
-    request: dict | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    spec: ast.Spec | None = None
-    # JSON path of each credential value -> how the spec writes it, with its
-    # {{env.NAME}} references kept (exports reference the variables, never values).
-    secrets: dict[tuple, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.request is not None and count_errors(self.diagnostics) == 0
+def check_spec(spec: ast.Spec) -> list[Diagnostic]:
+    """The language's rules on each statement (params: param_values)."""
+    checker = _StatementChecker()
+    for statement in spec.statements:
+        checker.once(statement)
+        checker.visit(statement)
+    return checker.found
 
 
-def compile_text(
-    text: str,
-    vars: Vars | None = None,
-    *,
-    require_values: bool = True,
-    base_dir: str | Path | None = None,
-    env: Mapping[str, str] | None = None,
-    require_env: bool | None = None,
-) -> Compiled:
-    """Parse, check and emit one spec.
+class _StatementChecker(ast.Visitor):
+    def __init__(self) -> None:
+        self.found: list[Diagnostic] = []
+        self.first: dict[type, ast.Statement] = {}  # the first statement of each single-valued kind
+        self.tools = 0  # tools visited so far: the next one's index in tools[]
 
-    require_values: a param or {{env.NAME}} with no value is an error
-    (compile, run); `check` passes False to lint a spec without its values,
-    leaving {{name}} as is. base_dir: where `output_type "file.json"` is
-    read from (the spec's folder; default the working directory).
-    env: where {{env.NAME}} is read from (default os.environ).
-    require_env: a {{env.NAME}} whose variable is not set is an error
-    (default: as require_values); compile writes header values <redacted>
-    unless asked, so it needs no credentials then.
-    """
-    vars = vars or Vars()
-    parsed = parse(text)
-    diagnostics = list(vars.diagnostics) + parsed.diagnostics
-    if parsed.spec is None:
-        return Compiled(None, diagnostics)
-    spec = parsed.spec
-    own = _repeated_statements(spec) + _repeated_fields(spec) + _tool_shapes(spec)
-    need_env = require_values if require_env is None else require_env
-    values, param_diags = _param_values(spec, vars, require_values, os.environ if env is None else env, need_env)
-    schema_file, schema_diags = _schema_file(spec, base_dir)
-    own += param_diags + schema_diags
-    emitted = emit(spec, values, schema_file=schema_file)
-    reported = {d.path for d in own if d.path}  # the spec's own finding there is the more precise one
-    diagnostics += own + [d for d in _placed(check_request(emitted.request), emitted, spec) if d.path not in reported]
-    diagnostics.sort(key=sort_key)
-    return Compiled(emitted.request, diagnostics, spec, templates(spec, values))
-
-
-def _repeated_statements(spec: ast.Spec) -> list[Diagnostic]:
-    out = []
-    for kind in _SINGLE_VALUED:
-        found = spec.of(kind)
+    def once(self, statement) -> None:
+        kind = type(statement)
+        if kind not in _SINGLE_VALUED:
+            return
+        first = self.first.setdefault(kind, statement)
+        if first is statement:
+            return
         keyword = ast.KEYWORDS[kind]
-        for again in found[1:]:
-            hint = "list several values in one statement: include a, b" if kind is ast.Include else f"keep one '{keyword}'"
-            out.append(
-                Diagnostic(
-                    "E101",
-                    f"'{keyword}' is given twice: a request has one {keyword}",
-                    again.span,
-                    hint,
-                    related=(Related(f"first '{keyword}' is here", found[0].span),),
-                )
+        hint = "list several values in one statement: include a, b" if kind is ast.Include else f"keep one '{keyword}'"
+        self.found.append(
+            Diagnostic(
+                C.STATEMENT_TWICE,
+                f"'{keyword}' is given twice: a request has one {keyword}",
+                statement.span,
+                hint,
+                related=(Related(f"first '{keyword}' is here", first.span),),
             )
-    return out
+        )
 
+    def generic_node(self, node) -> None:
+        """Input, requirement, model, budget, include, language, system_prompt,
+        param: the API's rules judge them on the body (params: param_values)."""
 
-def _repeated_fields(spec: ast.Spec) -> list[Diagnostic]:
-    # A second `urls` in a tool, or a repeated key in a block, would silently
-    # replace the first.
-    out = []
+    def output_type_node(self, node: ast.OutputType) -> None:
+        self.blocks(node.value)
 
-    def repeated(items, key_of, what):
+    def tool_node(self, tool: ast.Tool) -> None:
+        i, self.tools = self.tools, self.tools + 1
+        for f in tool.fields:
+            self.blocks(f.value)
+        for p in tool.parameters:
+            if p.extra is None:
+                continue
+            self.blocks(p.extra)
+            for e in p.extra.entries:
+                if e.key.value in ("type", "description"):
+                    self.found.append(Diagnostic(C.FIELD_TWICE, f"'{e.key.value}' is given twice for this parameter: the row says it", e.span, f"drop '{e.key.value}' from the block"))
+        self.repeated(tool.fields, lambda f: f.key.value, "tool")
+        self.repeated(tool.parameters, lambda p: p.name.value, "tool's parameters")
+        self.tool_shape(tool, i)
+
+    def blocks(self, value) -> None:
+        # A repeated key in a block would silently replace the first.
+        for node in _values(value):
+            if isinstance(node, ast.Block):
+                self.repeated(node.entries, lambda e: e.key.value, "block")
+
+    def repeated(self, items, key_of, what: str) -> None:
+        # A second `urls` in a tool would silently replace the first.
         first = {}
         for item in items:
             key = key_of(item)
             if key in first:
-                out.append(
+                self.found.append(
                     Diagnostic(
-                        "E109",
+                        C.FIELD_TWICE,
                         f"'{key}' is given twice in this {what}: the second would replace the first",
                         item.span,
                         f"keep one '{key}'" + (f' and put every item in its list: {key} ["a", "b"]' if what == "tool" else ""),
@@ -115,57 +107,30 @@ def _repeated_fields(spec: ast.Spec) -> list[Diagnostic]:
                 )
             first.setdefault(key, item)
 
-    for node in _values(spec):
-        if isinstance(node, ast.Block):
-            repeated(node.entries, lambda e: e.key.value, "block")
-    for p in (p for t in spec.of(ast.Tool) for p in t.parameters if p.extra is not None):
-        for e in p.extra.entries:
-            if e.key.value in ("type", "description"):
-                out.append(Diagnostic("E109", f"'{e.key.value}' is given twice for this parameter: the row says it", e.span, f"drop '{e.key.value}' from the block"))
-    for tool in spec.of(ast.Tool):
-        repeated(tool.fields, lambda f: f.key.value, "tool")
-        repeated(tool.parameters, lambda p: p.name.value, "tool's parameters")
-    return out
-
-
-def _values(spec: ast.Spec):
-    """Every value node of the spec, nested ones included."""
-    stack = [f.value for t in spec.of(ast.Tool) for f in t.fields] + [o.value for o in spec.of(ast.OutputType)]
-    stack += [p.extra for t in spec.of(ast.Tool) for p in t.parameters if p.extra is not None]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.List):
-            stack += node.items
-        elif isinstance(node, ast.Block):
-            stack += [e.value for e in node.entries]
-
-
-def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
-    """What the spec says about a tool that the body cannot show: labels,
-    fields written by their keyword, parameter rows."""
-    out = []
-    for i, tool in enumerate(spec.of(ast.Tool)):
+    def tool_shape(self, tool: ast.Tool, i: int) -> None:
+        """What the spec says about a tool that the body cannot show: its
+        label, fields written by their keyword, parameter rows."""
+        out = self.found
         kind = tool.type.value
         t = L.TOOLS.get(kind)
         if kind in STATEMENT_KEYWORDS:
             # `tool` with its type forgotten: the next statement's keyword was read as the type.
             out.append(
                 Diagnostic(
-                    "E001",
+                    C.SYNTAX_ERROR,
                     f"'tool' has no value: the '{kind}' on line {tool.type.span.line} was read as its type",
                     tool.span,
                     "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL",
                     ("tools", i, "type"),
                 )
             )
-            continue
+            return
         if t is None:
-            continue  # E220, from rules, on the type
+            return  # E220, from rules, on the type
         if t.label and tool.label is None:
             out.append(
                 Diagnostic(
-                    "E226",
+                    C.REQUIRED_MISSING,
                     f"{an(kind)} tool needs {t.label_doc} after its type",
                     tool.type.span,
                     f"write: tool {kind} NAME {{ ... }}",
@@ -173,7 +138,7 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
                 )
             )
         elif not t.label and tool.label is not None:
-            out.append(Diagnostic("E115", f"{an(kind)} tool has no label: there is at most one {kind} tool in a run", tool.label.span, "remove the label"))
+            out.append(Diagnostic(C.WRITTEN_ANOTHER_WAY, f"{an(kind)} tool has no label: there is at most one {kind} tool in a run", tool.label.span, "remove the label"))
         keywords = t.by_keyword()
         wire_names = {path[-1]: kw for kw, (path, _) in keywords.items()}
         for f in tool.fields:
@@ -181,20 +146,71 @@ def _tool_shapes(spec: ast.Spec) -> list[Diagnostic]:
             if key in keywords:
                 continue
             if params_path(kind) and key == params_path(kind)[-1]:
-                out.append(Diagnostic("E115", f"{an(kind)} tool's parameters are written one per row", f.key.span, 'write: parameter NAME TYPE "description" [required]'))
+                out.append(Diagnostic(C.WRITTEN_ANOTHER_WAY, f"{an(kind)} tool's parameters are written one per row", f.key.span, 'write: parameter NAME TYPE "description" [required]'))
                 continue
             hint = did_you_mean(key, keywords) or (f"write it as '{wire_names[key]}'" if key in wire_names else None)
             if hint is None:
                 owners = [n for n, other in L.TOOLS.items() if n != kind and key in other.by_keyword()]
                 hint = f"'{key}' is a setting of the {owners[0]} tool" if owners else None
             allowed = ", ".join(kw for kw, (_, fd) in keywords.items() if fd.documented) + (", parameter" if params_path(kind) else "")
-            out.append(Diagnostic("E206", f"unknown field '{key}' in {an(kind)} tool; allowed: {allowed}", f.key.span, hint, ("tools", i, key)))
+            out.append(Diagnostic(C.UNKNOWN_FIELD, f"unknown field '{key}' in {an(kind)} tool; allowed: {allowed}", f.key.span, hint, ("tools", i, key)))
         if tool.parameters and params_path(kind) is None:
-            out.append(Diagnostic("E115", f"{an(kind)} tool takes no parameters: parameter rows belong in an http tool", tool.parameters[0].span))
-    return out
+            out.append(Diagnostic(C.WRITTEN_ANOTHER_WAY, f"{an(kind)} tool takes no parameters: parameter rows belong in an http tool", tool.parameters[0].span))
 
 
-def _schema_file(spec: ast.Spec, base_dir) -> tuple[dict | None, list[Diagnostic]]:
+class _Values(ast.Visitor):
+    """A value node and every value nested in it, the node first."""
+
+    def list_node(self, node: ast.List):
+        yield node
+        for item in node.items:
+            yield from self.visit(item)
+
+    def block_node(self, node: ast.Block):
+        yield node
+        for e in node.entries:
+            yield from self.visit(e.value)
+
+    def generic_node(self, node):
+        yield node  # a string, number, name, boolean or null
+
+
+def _values(value):
+    return _Values().visit(value)
+
+
+class _Strings(ast.Visitor):
+    """The strings of a statement that may hold {{placeholders}}."""
+
+    def input_node(self, node: ast.Input):
+        if isinstance(node.value, ast.Str):
+            yield node.value
+        else:
+            yield from (m.content for m in node.value)
+
+    def requirement_node(self, node: ast.Requirement):
+        yield node.name
+        yield node.description
+
+    def tool_node(self, node: ast.Tool):
+        yield from (p.description for p in node.parameters)
+        nested = [f.value for f in node.fields] + [p.extra for p in node.parameters if p.extra is not None]
+        yield from (v for value in nested for v in _values(value) if isinstance(v, ast.Str))
+
+    def model_node(self, node: ast.Model):
+        yield from (r for r in node.refs if isinstance(r, ast.Str))
+
+    def system_prompt_node(self, node: ast.SystemPrompt):
+        yield node.value
+
+    def output_type_node(self, node: ast.OutputType):
+        yield from (v for v in _values(node.value) if isinstance(v, ast.Str))
+
+    def generic_node(self, node):
+        return iter(())  # budget, include, language, param: names, no strings to fill
+
+
+def schema_file(spec: ast.Spec, base_dir) -> tuple[dict | None, list[Diagnostic]]:
     """Read the JSON Schema that `output_type "file.json"` names."""
     outputs = spec.of(ast.OutputType)
     if not outputs or not isinstance(outputs[0].value, ast.Str):
@@ -203,7 +219,7 @@ def _schema_file(spec: ast.Spec, base_dir) -> tuple[dict | None, list[Diagnostic
     path = Path(base_dir or ".") / node.value
 
     def problem(reason: str, hint: str | None = None):
-        return None, [Diagnostic("E114", f"output_type {node.value!r}: {reason}", node.span, hint, ("output_type",))]
+        return None, [Diagnostic(C.UNREADABLE_OUTPUT_TYPE, f"output_type {node.value!r}: {reason}", node.span, hint, ("output_type",))]
 
     if PLACEHOLDER_RE.search(node.value):
         return problem("a file name cannot hold {{placeholders}}")
@@ -223,26 +239,9 @@ def _schema_file(spec: ast.Spec, base_dir) -> tuple[dict | None, list[Diagnostic
     return schema, []
 
 
-def _strings(spec: ast.Spec):
-    for s in spec.statements:
-        if isinstance(s, ast.Input):
-            if isinstance(s.value, ast.Str):
-                yield s.value
-            else:
-                yield from (m.content for m in s.value)
-        elif isinstance(s, ast.Requirement):
-            yield s.name
-            yield s.description
-        elif isinstance(s, ast.Tool):
-            yield from (p.description for p in s.parameters)
-        elif isinstance(s, ast.Model):
-            yield from (r for r in s.refs if isinstance(r, ast.Str))
-        elif isinstance(s, ast.SystemPrompt):
-            yield s.value
-    yield from (v for v in _values(spec) if isinstance(v, ast.Str))
-
-
-def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping[str, str], require_env: bool):
+def param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping[str, str], require_env: bool):
+    """Every placeholder's value (--var, a param's default, {{env.NAME}}),
+    and the findings about params, placeholders and credentials."""
     diagnostics: list[Diagnostic] = []
     params: dict[str, ast.Param] = {}
     for p in spec.of(ast.Param):
@@ -250,7 +249,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
         if name in params:
             diagnostics.append(
                 Diagnostic(
-                    "E106",
+                    C.PARAM_TWICE,
                     f"param '{name}' is declared twice",
                     p.span,
                     related=(Related("first declared here", params[name].span),),
@@ -262,7 +261,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             for ph in p.default.placeholders:
                 diagnostics.append(
                     Diagnostic(
-                        "E110",
+                        C.PLACEHOLDER_IN_DEFAULT,
                         f"a param's default is literal text: '{{{{{ph.name}}}}}' in it would not be filled",
                         ph.span,
                         "write the default out in full, or pass the value with --var",
@@ -275,21 +274,22 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
         if not s.placeholders and LOOKS_LIKE_TOKEN.match(s.value.strip()):
             diagnostics.append(
                 Diagnostic(
-                    "W113",
+                    C.LITERAL_CREDENTIAL,
                     "this header value looks like a literal credential: anyone who can read the spec can use it",
                     s.span,
                     'read it from the environment: "Bearer {{env.API_TOKEN}}", with API_TOKEN set where the spec runs',
                 )
             )
     used: set[str] = set()
-    for s in _strings(spec):
+    strings = _Strings()
+    for s in (s for statement in spec.statements for s in strings.visit(statement)):
         for ph in s.placeholders:
             if ph.name.startswith(ENV_PREFIX):
                 variable = ph.name[len(ENV_PREFIX) :]
                 if id(s) not in secret:
                     diagnostics.append(
                         Diagnostic(
-                            "E111",
+                            C.ENV_OUTSIDE_CREDENTIAL,
                             f"'{{{{{ph.name}}}}}' reads a credential, and only headers carry credentials",
                             ph.span,
                             "use a param for other text: param name, then {{name}}",
@@ -300,7 +300,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
                 elif require_env:
                     diagnostics.append(
                         Diagnostic(
-                            "E112",
+                            C.ENV_NOT_SET,
                             f"environment variable {variable} is not set: this header would be sent without its credential",
                             ph.span,
                             f"export {variable}=... before running, or `maestro check` to lint without values",
@@ -311,7 +311,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             if ph.name not in params:
                 diagnostics.append(
                     Diagnostic(
-                        "E103",
+                        C.UNDECLARED_PLACEHOLDER,
                         f"placeholder '{{{{{ph.name}}}}}' names no param",
                         ph.span,
                         did_you_mean(ph.name, params) or f"declare it: param {ph.name}",
@@ -320,7 +320,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
 
     for name, p in params.items():
         if name not in used:
-            diagnostics.append(Diagnostic("W104", f"param '{name}' is never used in a {{{{{name}}}}} placeholder", p.name.span, "remove it, or use it"))
+            diagnostics.append(Diagnostic(C.UNUSED_PARAM, f"param '{name}' is never used in a {{{{{name}}}}} placeholder", p.name.span, "remove it, or use it"))
         if name in vars.values:
             values[name] = vars.values[name]
         elif p.default is not None:
@@ -328,7 +328,7 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
         elif require_values and name in used and name not in vars.unreadable:
             diagnostics.append(
                 Diagnostic(
-                    "E105",
+                    C.PARAM_WITHOUT_VALUE,
                     f"param '{name}' has no value",
                     p.name.span,
                     f"pass --var {name}=VALUE or --var {name}=@FILE, or give a default: param {name} = \"...\"",
@@ -336,46 +336,5 @@ def _param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping
             )
     for name, source in vars.sources.items():
         if name not in params:
-            diagnostics.append(Diagnostic("W108", f"{source} gives a value for '{name}', which is not a param of this spec", None, did_you_mean(name, params)))
+            diagnostics.append(Diagnostic(C.VALUE_FOR_NO_PARAM, f"{source} gives a value for '{name}', which is not a param of this spec", None, did_you_mean(name, params)))
     return values, diagnostics
-
-
-# Findings about the form of one string value (URL prefix, model name).
-_FORM_CODES = ("E222", "W231", "W236", "E228", "W229")
-
-
-def _value_at(body, path):
-    for part in path or ():
-        try:
-            body = body[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return body
-
-
-def _placed(found: list[Diagnostic], emitted: Emitted, spec: ast.Spec) -> list[Diagnostic]:
-    """Give each API finding the span of the text that produced its path."""
-    out = []
-    model_refs = spec.of(ast.Model)[0].refs if spec.of(ast.Model) else ()
-    for d in found:
-        if d.code in _FORM_CODES and PLACEHOLDER_RE.search(str(_value_at(emitted.request, d.path))):
-            # A {{param}} without a value (check lints before values exist)
-            # is not the value's final form; compile judges the filled text.
-            continue
-        d = emitted.place(d)
-        if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Str) and not d.hint:
-            # Quoting declares a bring-your-own-key ID; only a near miss of
-            # one of AI21's names is worth a warning.
-            continue
-        if d.code == "W231" and isinstance(model_refs[d.path[1]], ast.Name):
-            # Unquoted names claim to be AI21's; quoted IDs are free-form BYOK.
-            name = model_refs[d.path[1]].value
-            d = Diagnostic(
-                "E232",
-                f"unknown model '{name}': AI21's models are {', '.join(L.KNOWN_MODELS)}",
-                d.span,
-                (d.hint + " " if d.hint else "") + f'a bring-your-own-key model ID is written quoted: model "{name}"',
-                d.path,
-            )
-        out.append(d)
-    return out

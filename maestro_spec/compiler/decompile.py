@@ -92,7 +92,7 @@ def _pruned(obj: dict) -> dict:
 
 def decompile(body: dict) -> str:
     """A request body with no errors -> spec text, formatted by fmt."""
-    from .check import compile_text
+    from .pipeline import compile_text
 
     body = canonical(body)
     paragraphs: list[list[str]] = []

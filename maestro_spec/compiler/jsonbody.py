@@ -6,7 +6,8 @@ import json
 import re
 from collections.abc import Mapping
 
-from .check import Compiled
+from . import codes as C
+from .pipeline import Compiled
 from .diagnostics import Diagnostic, JsonPath, Span, sort_key, span_at
 from .emit import Emitted
 from .jsontext import JsonSyntaxError, loads, locate
@@ -58,7 +59,7 @@ def _lone_surrogate(text: str) -> int | None:
 
 
 def _invalid(text: str, at: int, message: str, hint: str) -> Compiled:
-    return Compiled(None, [Diagnostic("E005", message, span_at(text, at), hint)])
+    return Compiled(None, [Diagnostic(C.INVALID_JSON, message, span_at(text, at), hint)])
 
 
 HINT = "a request body is one JSON object"

@@ -1,7 +1,7 @@
 """The Maestro runs API, described once: fields, value kinds, enums, limits.
 
 Every stage reads this table and spells no API rule of its own: the checker
-(rules.py) judges a body field by field from it, the emitter and fmt map spec
+(rules.py, field_rules.py) judges a body field by field from it, the emitter and fmt map spec
 keywords to wire paths with it, decompile writes a tool item's fields from
 it, the pydantic wire models and the JSON Schema are generated from it, and
 so are the TextMate grammar and the docs' tables. A new tool option is one
@@ -131,7 +131,9 @@ def _leaves(fields, prefix):
 
 # ------------------------------------------------------------------ enums
 
-ROLES = ("user", "assistant")
+ROLE_USER = "user"
+ROLE_ASSISTANT = "assistant"
+ROLES = (ROLE_USER, ROLE_ASSISTANT)
 BUDGETS = ("low", "medium", "high")
 DEFAULT_BUDGET = "low"
 
@@ -140,10 +142,11 @@ INCLUDE_REQUIREMENTS_RESULT = "requirements_result"
 INCLUDE_FIELDS = (INCLUDE_DATA_SOURCES, INCLUDE_REQUIREMENTS_RESULT)
 
 LANGUAGE_UNSET = "unset"  # the API's default: answer in the input's language
+LANGUAGE_ENGLISH = "english"  # what the local server's simulation writes
 LANGUAGES = (
     "arabic",
     "dutch",
-    "english",
+    LANGUAGE_ENGLISH,
     "french",
     "german",
     "hebrew",
@@ -285,7 +288,8 @@ TOOL_RESOURCE_FIELDS = {name: t.legacy_resources for name, t in TOOLS.items() if
 # ------------------------------------------------------------- the request
 
 # Top-level fields the checker judges by kind alone; input, models, tools,
-# tool_resources, requirements and include have rules of their own in rules.py.
+# tool_resources, requirements and include have rules of their own in rules.py
+# (tools and tool_resources: tool_rules.py).
 REQUEST_FIELDS = (
     Field("input", None, "An instruction, or messages alternating user/assistant.", required=True),
     Field("models", None, "A single model.", keyword="model"),
@@ -319,7 +323,9 @@ FAILED = "failed"
 REQUIRES_ACTION = "requires_action"
 RUN_STATUSES = (IN_PROGRESS, COMPLETED, FAILED, REQUIRES_ACTION)
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, REQUIRES_ACTION})
-TOOL_CALL_STATUSES = ("success", "failure")
+TOOL_CALL_SUCCESS = "success"
+TOOL_CALL_FAILURE = "failure"
+TOOL_CALL_STATUSES = (TOOL_CALL_SUCCESS, TOOL_CALL_FAILURE)
 TOOL_CALL_TYPES = (HTTP, MCP)
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import codes as C
 from .diagnostics import Diagnostic, span_at
 
 
@@ -39,7 +40,7 @@ def _read_text(path: Path, what: str, out: Vars) -> str | None:
         reason = "it is not UTF-8 text"
     except OSError as e:
         reason = e.strerror or str(e)
-    out.diagnostics.append(Diagnostic("E107", f"cannot read {what} from {str(path)!r}: {reason}"))
+    out.diagnostics.append(Diagnostic(C.UNREADABLE_VAR, f"cannot read {what} from {str(path)!r}: {reason}"))
     return None
 
 
@@ -69,15 +70,15 @@ def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, 
         except JsonSyntaxError as e:
             at = span_at(text, e.pos)
             hint = f"; {e.hint}" if e.hint else ""
-            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: invalid JSON at line {at.line} column {at.column}: {e.message}{hint}"))
+            out.diagnostics.append(Diagnostic(C.UNREADABLE_VAR, f"--var-file {name}: invalid JSON at line {at.line} column {at.column}: {e.message}{hint}"))
             continue
         if not isinstance(data, dict):
-            out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: expected a JSON object of names to values"))
+            out.diagnostics.append(Diagnostic(C.UNREADABLE_VAR, f"--var-file {name}: expected a JSON object of names to values"))
             continue
         for key, value in data.items():
             text = var_text(value)
             if text is None:
-                out.diagnostics.append(Diagnostic("E107", f"--var-file {name}: the value of {key!r} must be a string, number or boolean"))
+                out.diagnostics.append(Diagnostic(C.UNREADABLE_VAR, f"--var-file {name}: the value of {key!r} must be a string, number or boolean"))
                 continue
             out.values[key] = text
             out.sources[key] = name

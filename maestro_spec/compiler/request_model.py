@@ -20,7 +20,7 @@ Budget = Literal[L.BUDGETS]
 IncludeField = Literal[L.INCLUDE_FIELDS]
 Language = Literal[L.LANGUAGES]
 
-# An absolute http(s) URL with a host (rules.py says more: loopback, plain http).
+# An absolute http(s) URL with a host (field_rules.py says more: loopback, plain http).
 ABSOLUTE_URL_PATTERN = r"^https?://[^/?#\s@]+"
 
 

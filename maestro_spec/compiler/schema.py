@@ -12,10 +12,11 @@ declared parameters (E234).
 
 from __future__ import annotations
 
+from . import codes as C
 from . import limits as L
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-NOT_EXPRESSIBLE = ("E205", "E212", "E227", "E234")  # judged by rules.check_request only
+NOT_EXPRESSIBLE = (C.ROLES_DO_NOT_ALTERNATE, C.DUPLICATE_REQUIREMENT, C.DUPLICATE_TOOL_NAME, C.UNDECLARED_REQUIRED)  # judged by rules.check_request only
 
 _NOT_BLANK = r"\S"
 # 1 to MAX_DESCRIPTION_WORDS whitespace-separated words, as str.split() counts.

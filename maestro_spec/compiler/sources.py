@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the compiler (and lark) load when a file is compiled, not before
-    from .check import Compiled
+    from .pipeline import Compiled
     from .params import Vars
 
 STDIN = "-"
@@ -117,7 +117,7 @@ def compile_path(path: str, vars: Vars | None, *, require_values: bool, require_
 
         compiled = check_json_text(text)
     else:
-        from .check import compile_text
+        from .pipeline import compile_text
 
         # `output_type "x.json"` is read next to the spec (stdin: the working directory).
         base_dir = Path(path).parent if path != STDIN else None

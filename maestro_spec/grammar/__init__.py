@@ -1,4 +1,10 @@
-"""The .maestro grammar and the one cached LALR parser that loads it."""
+"""The .maestro grammar and the one cached LALR parser that loads it.
+
+Owns maestro.lark and the parser built from it; the compiler turns its trees
+into the AST. Lark is imported on the first call, not with this package.
+
+May import: nothing (of maestro_spec; lark only)
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from lsprotocol import types as lsp
 
 from ..compiler import ast
-from ..compiler.check import Compiled, compile_text
+from ..compiler.pipeline import Compiled, compile_text
 from ..compiler.diagnostics import Diagnostic, Span
 from ..compiler.jsonbody import check_json_text
 from ..compiler.params import Vars

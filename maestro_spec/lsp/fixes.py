@@ -10,6 +10,7 @@ import re
 
 from lsprotocol import types as lsp
 
+from ..compiler import codes as C
 from ..compiler.diagnostics import Diagnostic
 from .analysis import Analysis, to_lsp
 
@@ -83,7 +84,7 @@ def fixes_for(a: Analysis, d: Diagnostic) -> list[lsp.CodeAction]:
         if target is not None:
             out.append(_action(a, f"Change to '{m.group(1)}'", d, [_edit(a, *target)], preferred=True))
     byok = _BYOK_RE.search(hint)
-    if d.code == "E232" and byok and wrong and source[start:end] == wrong.group(1):
+    if d.code == C.UNKNOWN_MODEL and byok and wrong and source[start:end] == wrong.group(1):
         out.append(_action(a, f"Quote it as a bring-your-own-key model ID: {byok.group(1)}", d, [_edit(a, start, end, byok.group(1))]))
 
     if hint == "separate list items with commas":
@@ -93,38 +94,38 @@ def fixes_for(a: Analysis, d: Diagnostic) -> list[lsp.CodeAction]:
         out.append(_action(a, "Insert the missing ','", d, [_edit(a, back, back, ",")], preferred=True))
     elif hint == "remove the trailing ','" and source[start:end] == ",":
         out.append(_action(a, "Remove the trailing ','", d, [_edit(a, start, end, "")], preferred=True))
-    elif d.code == "E002" and source[start:end] == '"""':
+    elif d.code == C.UNTERMINATED_STRING and source[start:end] == '"""':
         out.append(_action(a, 'Close the string with """', d, [_edit(a, len(source), len(source), '"""\n')]))
-    elif d.code == "E002" and source[start : start + 1] == '"':
+    elif d.code == C.UNTERMINATED_STRING and source[start : start + 1] == '"':
         line_end = source.find("\n", start)
         line_end = len(source) if line_end < 0 else line_end
         if source[line_end - 1 : line_end] == "\r":
             line_end -= 1
         out.append(_action(a, 'Close the string with "', d, [_edit(a, line_end, line_end, '"')], preferred=True))
-    elif d.code == "E203" and hint.startswith("write a list:"):
+    elif d.code == C.WRONG_TYPE and hint.startswith("write a list:"):
         # A single string where a list belongs: `urls "a.com"` -> `urls ["a.com"]`.
         one = _ONE_STRING_RE.fullmatch(source, start, end)
         if one is not None:
             at = one.start(2)
             out.append(_action(a, "Make it a list", d, [_edit(a, at, end, "[" + source[at:end] + "]")], preferred=True))
-    elif d.code == "E103" and hint.startswith("declare it: "):
+    elif d.code == C.UNDECLARED_PLACEHOLDER and hint.startswith("declare it: "):
         out.append(_action(a, hint[0].upper() + hint[1:], d, [_edit(a, 0, 0, hint.removeprefix("declare it: ") + "\n")]))
 
-    if d.code == "W229" and hint.startswith("use https://"):
+    if d.code == C.UNREACHABLE_TOOL_URL and hint.startswith("use https://"):
         at = source.find('"http://', start, end)
         if at >= 0:
             out.append(_action(a, "Use https://", d, [_edit(a, at + 1, at + 8, "https://")], preferred=True))
-    if a.json and d.code == "W225" and isinstance(a.compiled.request, dict):
+    if a.json and d.code == C.TOOL_RESOURCES_DEPRECATED and isinstance(a.compiled.request, dict):
         today = _today(a.compiled.request)
         if today is not None:
             whole = [_edit(a, 0, len(source), today)]
             out.append(_action(a, "Rewrite the body in today's shape (tool settings in their tools items)", d, whole, preferred=True))
 
-    if not a.json and d.code in ("E101", "E106") and d.related:
+    if not a.json and d.code in (C.STATEMENT_TWICE, C.PARAM_TWICE) and d.related:
         lo, hi = _line_bounds(source, start, end)
         if source[lo:start].strip() == "" and source[end:hi].strip() == "":
             out.append(_action(a, "Remove this repeated statement", d, [_edit(a, lo, hi, "")]))
-    if not a.json and d.code == "W104":
+    if not a.json and d.code == C.UNUSED_PARAM:
         decl = a.params.get(source[start:end])
         if decl is not None:
             lo, hi = _line_bounds(source, decl.span.start_pos, decl.span.end_pos)

@@ -1,7 +1,8 @@
 """The runtime: submit a compiled request to Maestro, follow it to the end, show it.
 
-The compiler never imports this package. The reusable API (the CLI and the
-watch mode use it):
+The compiler never imports this package, and it imports neither the watch
+mode (maestro_spec/watch/, which sits above it) nor the commands. The
+reusable API (the CLI and the watch mode use it):
 
     from maestro_spec.runtime import RunSettings, execute, outcome_text
 
@@ -9,10 +10,15 @@ watch mode use it):
     outcome = await execute(request, settings=settings, on_status=print)
     print(outcome_text(outcome))          # or render_outcome(outcome, console)
     raise SystemExit(outcome.exit_code)   # 0, 3 or 4, as `maestro run`
+May import: compiler, server, transport, sanitize, exitcodes, maestro_spec (its __version__)
 
-Modules: defaults (the numbers --help shows), policy (retry and poll rules, pure), errors (typed failures),
-client (HTTP), store (run records), poll (execute/attach), render (rich
-output), batch (many runs), outcome (the data passed between them).
+Modules: defaults (the numbers and ranges --help shows), target (where a run
+goes, with which key), policy (retry and poll rules, pure), errors (typed
+failures, the interrupt wording), client (HTTP) and reasons (why a call
+failed), record (one run record, read safely) and store (where records live),
+poll (execute/attach), outcome (the data passed between them), batch (many
+runs), render (rich views of runs) over console (consoles and safe cells) and
+progress (the status line), payload (what --json prints).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from .wire import Run
-from .sanitize import depth, one_line
+from ..sanitize import depth, one_line
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # decoded (decompressed) bytes of one answer, at most
 MAX_JSON_DEPTH = 100  # a Run nests about 6 deep; structured output rarely past 20

@@ -16,7 +16,7 @@ and nothing sends the same request again blindly.
 from __future__ import annotations
 
 from ..exitcodes import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_SPEC_ERRORS, EXIT_USAGE
-from .sanitize import one_line, scrub_text
+from ..sanitize import one_line, scrub_text
 
 _CHECK_ACCOUNT = "not retried, so that no run is paid for twice; check your AI21 account before running again"
 
@@ -227,16 +227,47 @@ class LostContact(RuntimeFailure):
         self.cause = cause
 
 
+def left_behind(run_id: str | None, *, local: bool = False) -> tuple[str, str | None]:
+    """What a command stopped by Ctrl-C or SIGTERM left of one run: (what became
+    of it, the next step or None). The one wording of it, for Interrupted (the
+    record's error), `maestro run` and `runs attach` (stopped_lines) and the
+    watch mode, each of which puts its own words before it."""
+    if run_id and local:
+        return f"run {one_line(run_id, 100)} was on the built-in local server, which stops now", None
+    if run_id:
+        return f"run {one_line(run_id, 100)} keeps going on the server", f"resume with: {attach_command(run_id)}"
+    return "before the server answered; a run may or may not have been created", None
+
+
+def stopped_lines(in_flight, *, total: int, started: int, local: bool, word: str = "interrupted") -> list[str]:
+    """What `maestro run` or `runs attach` prints when Ctrl-C (word "interrupted")
+    or SIGTERM ("terminated") stops it: a line per run still in flight (each a
+    batch.Tracker event: .spec, .run_id), then the specs never started.
+
+    SIGTERM gets one line per run: a service manager's log keeps lines apart."""
+    lines = []
+    for event in in_flight:
+        who = f"{event.spec}: " if total > 1 and event.spec else ""
+        what, step = left_behind(event.run_id, local=local)
+        if step is None:
+            lines.append(f"{word}: {who}{what}")
+        elif word == "interrupted":
+            lines += [f"{word}: {who}{what}", f"  {step}"]
+        else:
+            lines.append(f"{word}: {who}{what}; {step}")
+    not_started = total - started
+    if not_started > 0:
+        lines.append(f"{word}: {not_started} spec{'s' if not_started > 1 else ''} not started")
+    if not in_flight and not_started <= 0:
+        lines.append(word)
+    return lines
+
+
 class Interrupted(RuntimeFailure):
     exit_code = EXIT_INTERRUPTED
 
     def __init__(self, run_id: str | None) -> None:
-        if run_id:
-            super().__init__(
-                f"interrupted; run {one_line(run_id, 100)} keeps going on the server",
-                hint=f"pick it up with: {attach_command(run_id)}",
-            )
-        else:
-            super().__init__("interrupted before the server answered; a run may or may not have been created")
+        what, step = left_behind(run_id)
+        super().__init__(f"interrupted; {what}" if run_id else f"interrupted {what}", hint=step)
         self.run_id = run_id
         self.run_may_exist = run_id is None  # the POST was out: a run may exist

@@ -7,7 +7,7 @@
 The records are read through the store's one reader (RunStore.list, newest
 first, at most HISTORY_RECORDS of them) and never written here. A record
 counts when its run was seen to end (completed, failed, requires_action) at
-the same target, and its duration is what store.run_duration reads from its
+the same target, and its duration is what record.run_duration reads from its
 times: from the POST's answer to the GET that saw the end.
 
 Runs of exactly the same request (its hash) are asked first; else runs of the
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from ..compiler.credentials import redact_request
 from ..compiler.limits import TERMINAL_STATUSES
-from .store import RunRecord, RunStore, canonical_hash, run_duration
+from .record import RunRecord, run_duration
+from .store import RunStore, canonical_hash
 
 HISTORY_RECORDS = 500  # newest records read, at most (a store holds thousands; reading one costs ~0.1 ms)
 HISTORY_RUNS = 5  # earlier runs of a request that count (the newest): old ones say little about today's server

@@ -11,9 +11,10 @@ from ..compiler.limits import COMPLETED, FAILED, REQUIRES_ACTION
 from .wire import Run
 from . import policy as P
 from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
+from .answer import read_run
 from .errors import RuntimeFailure
-from .sanitize import one_line
-from .store import LOCAL_TARGET, RunRecord
+from ..sanitize import one_line
+from .record import LOCAL_TARGET, RunRecord
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,21 @@ class RunOutcome:
     def verdict(self) -> str | None:
         """One line saying why the exit code is not 0, or None."""
         return judge(self)[1]
+
+
+def outcome_from_record(record: RunRecord, *, min_score: float | None = None) -> RunOutcome:
+    """A recorded run as an outcome, judged as when it ended (`runs show`, and
+    `runs attach` of a run that had already ended). No network."""
+    return RunOutcome(
+        request=record.request,
+        spec=record.spec,
+        run=read_run(record.response).run if record.response else None,
+        run_id=record.run_id,
+        record=record,
+        elapsed=record.elapsed or 0.0,
+        local=record.is_local,
+        min_score=min_score,
+    )
 
 
 def submission(outcome: RunOutcome) -> str:

@@ -32,7 +32,8 @@ from .client import MaestroClient, RetryNotice
 from .history import RunHistory
 from .outcome import DONE, RETRYING, RUNNING, SUBMITTING, RunOutcome, RunSettings, StatusEvent
 from .policy import poll_schedule
-from .store import ERROR, UNKNOWN, RunRecord, RunStore, StoreError, now_iso
+from .record import ERROR, UNKNOWN, RunRecord, now_iso
+from .store import RunStore, StoreError
 
 OnStatus = Callable[[StatusEvent], None]
 

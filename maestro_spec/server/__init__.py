@@ -3,4 +3,6 @@
 `maestro serve` runs it in the foreground; `embedded.LocalServer` runs it in a
 background thread for `maestro run --local` and tests. Nothing here is on the
 compiler's import path.
+
+May import: compiler, transport, sanitize, exitcodes, maestro_spec (its __version__)
 """

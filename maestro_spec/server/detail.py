@@ -11,25 +11,26 @@ ignore. One item per error; warnings never reject a request.
 
 from __future__ import annotations
 
+from ..compiler import codes as C
 from ..compiler.diagnostics import Diagnostic, format_path
 
 # pydantic's names for the kinds of mistake FastAPI reports, for the codes
 # whose meaning is stable; every other code is a "value_error", as a
 # pydantic validator's own check is.
 _TYPES = {
-    "E200": "model_attributes_type",
-    "E201": "missing",
-    "E226": "missing",
-    "E203": "type_error",
-    "E206": "extra_forbidden",
-    "E210": "too_long",
-    "E230": "too_long",
+    C.BODY_NOT_OBJECT: "model_attributes_type",
+    C.INPUT_MISSING: "missing",
+    C.REQUIRED_MISSING: "missing",
+    C.WRONG_TYPE: "type_error",
+    C.UNKNOWN_FIELD: "extra_forbidden",
+    C.TOO_MANY_REQUIREMENTS: "too_long",
+    C.MORE_THAN_ONE_MODEL: "too_long",
     # a value outside a fixed set: pydantic's error for a Literal field
-    "E204": "literal_error",
-    "E220": "literal_error",
-    "E240": "literal_error",
-    "E241": "literal_error",
-    "E242": "literal_error",
+    C.UNKNOWN_ROLE: "literal_error",
+    C.UNKNOWN_TOOL_TYPE: "literal_error",
+    C.BAD_BUDGET: "literal_error",
+    C.BAD_INCLUDE: "literal_error",
+    C.BAD_LANGUAGE: "literal_error",
 }
 
 

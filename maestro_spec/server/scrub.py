@@ -2,7 +2,7 @@
 characters out of what the server says.
 
 compiler/credentials.py knows which values of a request are secrets;
-runtime/sanitize.py, the project's one sanitizer, takes them out of a JSON
+maestro_spec/sanitize.py, the project's one sanitizer, takes them out of a JSON
 value before it is serialized (a Run, a 422 body) and makes text safe for a
 terminal. This module only ties the two together for the server.
 """
@@ -10,7 +10,7 @@ terminal. This module only ties the two together for the server.
 from __future__ import annotations
 
 from ..compiler.credentials import secret_values
-from ..runtime.sanitize import REDACTED, one_line, scrub, scrub_text
+from ..sanitize import REDACTED, one_line, scrub, scrub_text
 
 __all__ = ["REDACTED", "printable", "scrub", "scrub_text", "secrets_of"]
 

@@ -65,7 +65,7 @@ def instruction(body: dict) -> str:
     value = body["input"]
     if isinstance(value, str):
         return value.strip()
-    users = [m["content"] for m in value if m.get("role") == "user"]
+    users = [m["content"] for m in value if m.get("role") == L.ROLE_USER]
     return (users[-1] if users else value[-1]["content"]).strip()
 
 
@@ -124,7 +124,7 @@ def _result_text(body: dict, requirements: list[dict]) -> str:
     if language == L.LANGUAGE_UNSET:
         details.append("response language unset (the input's)")
     else:
-        details.append(f"response language {language}" + ("" if language == "english" else " (the simulation writes English)"))
+        details.append(f"response language {language}" + ("" if language == L.LANGUAGE_ENGLISH else " (the simulation writes English)"))
     lines.append("Request: " + "; ".join(details) + ".")
     return "\n".join(lines)
 

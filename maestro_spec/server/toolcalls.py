@@ -17,7 +17,7 @@ from ..compiler import limits as L
 from .schema_value import example
 
 HTTP, MCP = L.HTTP, L.MCP
-SUCCESS, FAILURE = L.TOOL_CALL_STATUSES
+SUCCESS, FAILURE = L.TOOL_CALL_SUCCESS, L.TOOL_CALL_FAILURE
 
 
 def user_tools(body: dict) -> list[dict]:
@@ -41,7 +41,7 @@ def http_parameters(tool: dict) -> dict:
 
 def mcp_label(tool: dict) -> str:
     label = tool.get("server_label")
-    return label if isinstance(label, str) else "mcp"
+    return label if isinstance(label, str) else MCP
 
 
 def simulated_calls(body: dict, pick) -> list[dict]:
@@ -65,7 +65,7 @@ def simulated_calls(body: dict, pick) -> list[dict]:
         else:
             label = mcp_label(tool)
             allowed = [t for t in tool.get("allowed_tools") or () if isinstance(t, str)]
-            name = allowed[int(pick("mcp", i) * len(allowed))] if allowed else f"{_slug(label)}_search"
+            name = allowed[int(pick(MCP, i) * len(allowed))] if allowed else f"{_slug(label)}_search"
             calls.append(
                 {
                     "tool_name": name,
@@ -84,4 +84,4 @@ def simulated_calls(body: dict, pick) -> list[dict]:
 
 
 def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_") or "mcp"
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_") or MCP

@@ -121,7 +121,7 @@ def test_mandatory_requirement_unmet_exits_4(tmp_path):
     assert "1 mandatory unmet" in result.stdout
 
 
-def test_min_score(tmp_path):
+def test_a_score_below_min_score_exits_4(tmp_path):
     optional_only = SPEC_OK.replace(" mandatory", "")
     spec = write_spec(tmp_path, "a.maestro", optional_only)
     with server(run_seconds=0.1, unmet_rate=1.0) as s:

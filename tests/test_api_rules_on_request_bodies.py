@@ -164,7 +164,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("body, code, path", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_rule(body, code, path):
+def test_each_rule_reports_its_code_at_its_json_path(body, code, path):
     assert (code, path) in findings(body)
 
 
@@ -180,7 +180,7 @@ def test_rule_holds_for_json_text_too(body, code, path):
 
 def test_every_api_code_has_a_case():
     # E232 is W231 said of an unquoted model name: a spec-only distinction
-    # (tests/test_spec_rules.py).
+    # (tests/test_api_rules_on_spec_text.py).
     api_codes = {code for code in CODES if code[1] == "2"} - {"E232"}
     assert api_codes - {c[2] for c in CASES} == set()
 

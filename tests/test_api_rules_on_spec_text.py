@@ -16,7 +16,7 @@ import pytest
 
 from maestro_spec.compiler import limits as L
 
-from maestro_spec.compiler.check import Compiled, compile_text
+from maestro_spec.compiler.pipeline import Compiled, compile_text
 from maestro_spec.compiler.diagnostics import CODES, format_path
 from maestro_spec.compiler.jsonbody import check_json_text
 from maestro_spec.compiler.params import Vars, VarUsageError, load_vars

@@ -2,7 +2,9 @@
 
 Each mode: watch submits the spec once, a comment-only save follows (the same
 request: it is POSTed again only if the first POST certainly created no run,
-a refusal; never after a run was, or may have been, created), then Ctrl-C. The process ends promptly, without a traceback or exit 70, with the
+a refusal; never after a run was, or may have been, created), then, once
+watch has said what it makes of that save, Ctrl-C. The process ends
+promptly, without a traceback or exit 70, with the
 API key and the tool's header credential in no output and no file, and with
 the run id recorded whenever the server gave one.
 """
@@ -14,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .hostile_server import HEADER_SECRET, MODES, HostileServer, leaks, records, watch_maestro
+from .hostile_server import HEADER_SECRET, MODES, HostileServer, leaks, records, save_decided, watch_maestro
 
 SECONDS = 4.0  # watch's --timeout for each run
 SETTLE_LIMIT = 25.0  # the most a first run may take to leave `submitting` (slow modes end at --timeout)
@@ -53,11 +55,12 @@ def watched(tmp_path_factory):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_watch_holds(mode, watched):
+def test_watch_ends_in_time_without_leaking_or_posting_twice(mode, watched):
     home, ran, posts = watched[mode]
     why = f"{mode}: exit {ran.code} in {ran.seconds:.1f} s\n{ran.stdout[-1500:]}\n{ran.stderr[-1500:]}"
     assert leaks(ran, home, HEADER_SECRET) == [], why
     assert ran.seconds < SETTLE_LIMIT + 20, why
+    assert save_decided(ran.stdout), f"{mode}: the comment-only save was never decided on\n{why}"
     if posts > 1:  # only a refusal may be sent again
         assert all(r["status"] == "error" and not r.get("run_id") for r in records(home)), f"{mode}: POSTed {posts} times\n{why}"
     recorded = [r for r in records(home) if r.get("run_id")]

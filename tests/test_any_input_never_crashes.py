@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maestro_spec.cli import main
-from maestro_spec.compiler.check import Compiled, compile_text
+from maestro_spec.compiler.pipeline import Compiled, compile_text
 from maestro_spec.compiler.diagnostics import CODES
 from maestro_spec.compiler.jsonbody import check_json_text
 from maestro_spec.compiler.params import Vars
@@ -252,7 +252,7 @@ CLI = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChec
     st.sampled_from(["check", "compile"]),
     st.sampled_from(["text", "json", "github"]),
 )
-def test_cli_on_mutated_specs(spec, steps, command, fmt):
+def test_cli_on_mutated_specs_never_shows_a_traceback(spec, steps, command, fmt):
     path = _WORKDIR / "spec.maestro"
     path.write_text(mutate(spec, steps), encoding="utf-8", errors="surrogatepass")
     _invoke([command, "--output-format", fmt, str(path)])
@@ -260,7 +260,7 @@ def test_cli_on_mutated_specs(spec, steps, command, fmt):
 
 @CLI
 @given(st.binary(max_size=200), st.sampled_from(["spec.maestro", "body.json"]), st.sampled_from(["check", "compile"]))
-def test_cli_on_random_bytes(data, name, command):
+def test_cli_on_random_bytes_never_shows_a_traceback(data, name, command):
     path = _WORKDIR / name
     path.write_bytes(data)
     result = _invoke([command, str(path)])
@@ -270,7 +270,7 @@ def test_cli_on_random_bytes(data, name, command):
 
 @CLI
 @given(st.lists(st.text(max_size=15), max_size=3), st.sampled_from(["check", "compile"]))
-def test_cli_with_arbitrary_var_arguments(var_args, command):
+def test_cli_with_arbitrary_var_arguments_never_shows_a_traceback(var_args, command):
     path = _WORKDIR / "template.maestro"
     path.write_text(SPECS[2], encoding="utf-8")
     args = [command, str(path)]

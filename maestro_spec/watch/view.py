@@ -1,7 +1,7 @@
 """What `maestro watch` shows: a frame redrawn in place on a terminal, a log when piped.
 
-Both views are told the same events by the watch loop (watch.py) and differ
-only in how they show them:
+Both views are told the same events by the loop (loop.py) and the runner
+(runner.py), and differ only in which lines (wording.py) they show, and how:
 
 - LogView appends: every rebuild starts with a separator line carrying a
   timestamp, so a piped or logged session reads top to bottom.
@@ -20,99 +20,25 @@ import re
 import shutil
 import textwrap
 import time
+import weakref
 from typing import TYPE_CHECKING
 
-from .requestdiff import diff_requests, render_plan, summarize
-from .sanitize import one_line, shown_id
+from . import wording as W
 
 if TYPE_CHECKING:
-    from .outcome import RunOutcome, StatusEvent
-    from .watch import Build, WatchSummary
-    from .watchrun import RunJob
+    from ..runtime.outcome import RunOutcome, StatusEvent
+    from .state import Build, RunJob, WatchSummary
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _RESULT_WIDTH = 100  # the plain-text width of results when piped
 
 
-def clock(at: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(at))
-
-
-def counts(errors: int, warnings: int) -> str:
-    def n(count: int, word: str) -> str:
-        return f"{count} {word}{'' if count == 1 else 's'}"
-
-    return f"{n(errors, 'error')}, {n(warnings, 'warning')}"
-
-
-def build_status(build: "Build") -> str:
-    """One line: how the rebuild went."""
-    if build.problem:
-        return f"cannot read the spec: {build.problem}"
-    took = f" ({build.seconds * 1000:.0f} ms)"
-    if not build.diagnostics:
-        return "ok: no problems" + took
-    return counts(build.errors, build.warnings) + took
-
-
-def build_label(build: "Build") -> str:
-    if build.number == 0:
-        return "start"
-    what = ", ".join(build.changed) if build.changed else "files"
-    return f"rebuild {build.number} · {what} changed"
-
-
-def plan_lines(job: "RunJob", previous: dict | None, since: str | None) -> list[str]:
-    """What the run about to be submitted changes, against the last one submitted."""
-    if previous is None:
-        return [f"plan: first run of this session: {summarize(job.request)}"]
-    changes = diff_requests(previous, job.request)
-    since = since or "the last run"
-    head = f"plan: {len(changes)} change{'' if len(changes) == 1 else 's'} since {since}"
-    return [head] + ["  " + line for line in render_plan(changes)]
-
-
-def run_name(job: "RunJob") -> str:
-    return f"run {shown_id(job.run_id)}" if job.run_id else f"run #{job.number}"
-
-
-def result_heading(job: "RunJob", latest: "Build | None") -> str:
-    """Says so when the run is not for what the spec says now (only while the
-    spec has errors: a different valid request replaces the run)."""
-    tail = ""
-    if latest is not None and latest.request != job.request:
-        tail = " (earlier version: the spec has errors now)" if latest.request is None else " (earlier version)"
-    return f"result of rebuild {job.build.number} · {run_name(job)}{tail}"
-
-
-def abandoned_line(job: "RunJob", local: bool) -> str:
-    where = "on the local server until watch stops" if local else "on the server"
-    return (
-        f"{run_name(job)} (rebuild {job.build.number}) abandoned: the request changed; "
-        f"it keeps going {where}, recorded in `maestro runs list`"
-    )
-
-
-def unchanged_line(job: "RunJob") -> str:
-    who = f"{run_name(job)} (rebuild {job.build.number})"
-    if job.in_flight and job.run_id:
-        return f"request unchanged: {who} is still running for it; nothing submitted"
-    if job.in_flight:
-        return f"request unchanged: {who} is still being submitted; nothing more submitted"
-    outcome = job.outcome
-    if outcome is not None and outcome.error is not None and not outcome.run_id:
-        # Its POST ended in doubt (watchrun.created_no_run said so): say why it is not sent again.
-        return f"request unchanged since {who}, whose POST may have created a run: nothing submitted, so none is paid for twice"
-    return f"request unchanged since {who}: nothing submitted"
-
-
-def held_line(max_runs: int) -> str:
-    return f"not submitted: --max-runs {max_runs} runs spent this session; diagnostics go on (restart watch to run again)"
-
-
 class View:
-    """The events of a watch session; each view shows them its own way."""
+    """The events of a watch session; each view shows them its own way.
+
+    The runner (runner.py) is given a view and tells it only these events;
+    it never reads a view's state, and a view never changes a job."""
 
     animated = False  # wants tick() while a run is in flight
 
@@ -121,15 +47,23 @@ class View:
 
     def built(self, build: "Build") -> None: ...
     def note(self, text: str) -> None: ...
-    def unchanged(self, job: "RunJob", line: str) -> None: ...
-    def pending(self, job: "RunJob") -> None: ...
-    def planned(self, job: "RunJob") -> None: ...
-    def status(self, job: "RunJob", event: "StatusEvent") -> None: ...
-    def finished(self, job: "RunJob", outcome: "RunOutcome", latest: "Build") -> None: ...
-    def abandoned(self, job: "RunJob", line: str) -> None: ...
     def counters(self, summary: "WatchSummary") -> None: ...
     def tick(self) -> None: ...
     def stopped(self, lines: list[str]) -> None: ...
+
+    # the runs
+    def unchanged(self, job: "RunJob") -> None: ...
+    def pending(self, job: "RunJob") -> None: ...
+    def planned(self, job: "RunJob", previous: "RunJob | None") -> None: ...
+    def status(self, job: "RunJob", event: "StatusEvent") -> None: ...
+    def finished(self, job: "RunJob", outcome: "RunOutcome") -> None: ...
+    def abandoned(self, job: "RunJob", *, local: bool) -> None: ...
+
+    def held(self, max_runs: int) -> None:
+        self.note(W.held_line(max_runs))
+
+    def last_run(self, max_runs: int) -> None:
+        self.note(W.last_run_line(max_runs))
 
 
 # ---------------------------------------------------------------- piped
@@ -138,48 +72,51 @@ class View:
 class LogView(View):
     def __init__(self, out) -> None:
         self.out = out
+        self.latest: Build | None = None
+        self.announced: weakref.WeakSet[RunJob] = weakref.WeakSet()  # the jobs whose "submitted" line is out
 
     def _write(self, text: str) -> None:
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
 
     def started(self, what: str) -> None:
-        self._write(what + " · Ctrl-C stops")
+        self._write(W.log_started_line(what))
 
     def built(self, build: "Build") -> None:
         from ..compiler.report import render_text
 
-        lines = [f"--- {clock(build.at)} · {build_label(build)} ---"]
+        self.latest = build
+        lines = [W.build_separator(build)]
         if build.diagnostics:
             lines.append(render_text(build.path, build.diagnostics, build.text))
-        lines.append(build_status(build))
+        lines.append(W.build_status(build))
         self._write("\n".join(lines))
 
     def note(self, text: str) -> None:
         self._write(text)
 
-    def unchanged(self, job: "RunJob", line: str) -> None:
-        self._write(line)
+    def unchanged(self, job: "RunJob") -> None:
+        self._write(W.unchanged_line(job))
 
-    def planned(self, job: "RunJob") -> None:
-        self._write("\n".join(job.plan + [f"submitting run {job.number} of this session (rebuild {job.build.number})"]))
+    def planned(self, job: "RunJob", previous: "RunJob | None") -> None:
+        self._write("\n".join(W.plan_lines(job, previous) + [W.submitting_line(job)]))
 
     def status(self, job: "RunJob", event: "StatusEvent") -> None:
-        from .outcome import RETRYING, RUNNING
+        from ..runtime.outcome import RETRYING, RUNNING
 
-        if event.phase == RUNNING and event.run_id and not job.announced:
-            job.announced = True
-            self._write(f"run {shown_id(event.run_id)} submitted: {one_line(event.status or '', 40)}")
+        if event.phase == RUNNING and event.run_id and job not in self.announced:
+            self.announced.add(job)
+            self._write(W.submitted_line(event))
         elif event.phase == RETRYING and event.detail:
-            self._write(f"{run_name(job)}: {event.detail}")
+            self._write(W.retrying_line(job, event))
 
-    def finished(self, job: "RunJob", outcome: "RunOutcome", latest: "Build") -> None:
-        from .render import outcome_text
+    def finished(self, job: "RunJob", outcome: "RunOutcome") -> None:
+        from ..runtime.render import outcome_text
 
-        self._write(result_heading(job, latest) + "\n" + outcome_text(outcome, width=_RESULT_WIDTH).rstrip("\n"))
+        self._write(W.result_heading(job, self.latest) + "\n" + outcome_text(outcome, width=_RESULT_WIDTH).rstrip("\n"))
 
-    def abandoned(self, job: "RunJob", line: str) -> None:
-        self._write(line)
+    def abandoned(self, job: "RunJob", *, local: bool) -> None:
+        self._write(W.abandoned_line(job, local))
 
     def stopped(self, lines: list[str]) -> None:
         self._write("\n".join(lines))
@@ -201,9 +138,11 @@ class TerminalView(View):
         # at each draw, so a stale result cannot outlive its job.
         self.job: RunJob | None = None
         self.event: StatusEvent | None = None
-        self.rendered: dict[int, list[str]] = {}  # id(job) -> its result, rendered once
+        # Per job, worded once: its plan when it was submitted, its result.
+        self.plans: weakref.WeakKeyDictionary[RunJob, list[str]] = weakref.WeakKeyDictionary()
+        self.rendered: weakref.WeakKeyDictionary[RunJob, list[str]] = weakref.WeakKeyDictionary()
         self.notes: list[str] = []
-        self.footer = "Ctrl-C to stop"
+        self.footer = W.footer_line(None)
         self._frame_count = 0
         self._cleared = False
 
@@ -222,20 +161,19 @@ class TerminalView(View):
         self.draw()
 
     def note(self, text: str) -> None:
-        self.notes.append(f"{clock(time.time())} {text}")
+        self.notes.append(f"{W.clock(time.time())} {text}")
         self.draw()
 
-    def unchanged(self, job: "RunJob", line: str) -> None:
-        # Not the log's line: "still running" would outlive the run on screen.
+    def unchanged(self, job: "RunJob") -> None:
         self.job = job
-        number = self.build.number if self.build else 0
-        self.note(f"rebuild {number} left the request unchanged: nothing submitted")
+        self.note(W.unchanged_note(self.build.number if self.build else 0))
 
     def pending(self, job: "RunJob") -> None:
         self.job, self.event = job, None
         self.draw()
 
-    def planned(self, job: "RunJob") -> None:
+    def planned(self, job: "RunJob", previous: "RunJob | None") -> None:
+        self.plans[job] = W.plan_lines(job, previous)
         self.pending(job)
 
     def status(self, job: "RunJob", event: "StatusEvent") -> None:
@@ -243,17 +181,17 @@ class TerminalView(View):
             self.event = event
             self.draw()
 
-    def finished(self, job: "RunJob", outcome: "RunOutcome", latest: "Build") -> None:
-        self.rendered[id(job)] = self._render_outcome(outcome).splitlines()
+    def finished(self, job: "RunJob", outcome: "RunOutcome") -> None:
+        self.rendered[job] = self._render_outcome(outcome).splitlines()
         if job is self.job:
             self.draw()
 
-    def abandoned(self, job: "RunJob", line: str) -> None:
-        self.rendered.pop(id(job), None)
-        self.note(line)
+    def abandoned(self, job: "RunJob", *, local: bool) -> None:
+        self.rendered.pop(job, None)
+        self.note(W.abandoned_line(job, local))
 
     def counters(self, summary: "WatchSummary") -> None:
-        self.footer = "Ctrl-C to stop · " + summary.line()
+        self.footer = W.footer_line(summary)
 
     def tick(self) -> None:
         if self.job is not None and self.job.in_flight:
@@ -269,11 +207,11 @@ class TerminalView(View):
         if job is None or job.dropped or job.held or job.abandoned:
             return []
         if not job.submitted:
-            return ["request changed: it is submitted once the saves settle"]
-        lines = list(job.plan)
-        result = self.rendered.get(id(job))
+            return [W.pending_line()]
+        lines = list(self.plans.get(job, []))
+        result = self.rendered.get(job)
         if result is not None:
-            lines += [self._style(result_heading(job, self.build), "1")] + result
+            lines += [self._style(W.result_heading(job, self.build), "1")] + result
         elif job.in_flight:
             lines.append(self._status_line())
         return lines
@@ -283,7 +221,7 @@ class TerminalView(View):
     def _render_outcome(self, outcome: "RunOutcome") -> str:
         from rich.console import Console
 
-        from .render import print_problems, render_outcome
+        from ..runtime.render import print_problems, render_outcome
 
         buffer = io.StringIO()
         width = self._size().columns
@@ -302,12 +240,12 @@ class TerminalView(View):
         diagnostics; the header, the latest notes and the footer always show.
         """
         b = self.build
-        head = [self._style(self.what or "maestro watch: starting", "1")]
+        head = [self._style(self.what or W.STARTING, "1")]
         diagnostics: list[str] = []
         if b is not None:
             ok = not b.problem and not b.errors
-            status = self._style(build_status(b), "32" if ok and not b.warnings else "33" if ok else "31")
-            head.append(f"{clock(b.at)} · {build_label(b)} · {status}")
+            status = self._style(W.build_status(b), "32" if ok and not b.warnings else "33" if ok else "31")
+            head.append(f"{W.clock(b.at)} · {W.build_label(b)} · {status}")
             diagnostics = [self._color_diag(line) for line in self.diag_lines]
         footer = [self._style(self.footer, "2")]
         sections = [_fold(part, width) for part in (head, diagnostics, self._run_section(), self.notes[-3:], footer)]
@@ -319,7 +257,7 @@ class TerminalView(View):
                 continue
             keep = max(1, len(part) - excess - 1)
             total -= len(part) - keep - 1
-            sections[index] = part[:keep] + [f"… {len(part) - keep} more lines (a taller window shows them)"]
+            sections[index] = part[:keep] + [W.cut_line(len(part) - keep)]
         lines = sections[0]
         for part in sections[1:]:
             if part:
@@ -331,12 +269,7 @@ class TerminalView(View):
         e = self.event
         spin = _SPINNER[self._frame_count % len(_SPINNER)]
         started = e.started if e else time.monotonic()
-        if e is None or not e.run_id:
-            what = "submitting"
-        else:
-            what = f"run {shown_id(e.run_id)} · {one_line(e.status or 'waiting', 40)}"
-        detail = f" · {e.detail}" if e is not None and e.detail else ""
-        return f"{spin} {what} · {time.monotonic() - started:.1f} s{detail}"
+        return W.status_line(spin, e, time.monotonic() - started)
 
     def _color_diag(self, line: str) -> str:
         if not self.color:

@@ -1,28 +1,23 @@
-"""The command layer over the runtime: batch problems, piped lines, shared setup,
-defaults, JSON output. Against the real local server on 127.0.0.1."""
+"""A run's problems reach the user once, in one line with its hint: batch
+timeouts and failures, records that cannot be saved, a local server that
+cannot start, a missing key, an empty run id, and the --json/-o file of a run
+that never started. Against the real local server on 127.0.0.1."""
 
 from __future__ import annotations
 
 import io
 import json
-import re
-import subprocess
-import sys
 from pathlib import Path
 
-import click
 import pytest
 
-from maestro_spec.commands.run import PollInterval, resolve_key
 from maestro_spec.compiler import limits as L
-from maestro_spec.runtime import defaults
 from maestro_spec.runtime import errors as E
-from maestro_spec.runtime.render import make_console, print_error
+from maestro_spec.runtime.console import make_console, print_error
 from maestro_spec.runtime.store import RunStore, StoreError
+from maestro_spec.runtime.target import key_for
 
 from .runtime_support import FAST, SPEC_OK, closed_port, invoke, records, server, write_spec
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -125,18 +120,23 @@ def test_watch_local_reports_a_server_that_cannot_start_in_one_line(tmp_path, mo
     assert result.stderr.strip() == "error: the local server on port 4242 failed to start; it stopped: OSError('boom')"
 
 
-def test_resolve_key_rules(monkeypatch):
+def test_key_rules(monkeypatch):
     monkeypatch.delenv("AI21_API_KEY", raising=False)
     cloud = "https://api.ai21.com/studio/v1"
     with pytest.raises(E.MissingKey, match="or add --local"):
-        resolve_key(cloud, url_given=False)
+        key_for(cloud, url_given=False)
     with pytest.raises(E.MissingKey) as resumed:
-        resolve_key(cloud, url_given=False, resuming=True)
+        key_for(cloud, url_given=False, offer_local=False)
     assert str(resumed.value) == f"no API key: set AI21_API_KEY to reach {cloud}"
-    assert resolve_key(cloud, url_given=True) is None  # the server named by --base-url decides
-    assert resolve_key("http://[::1]:8021/studio/v1", url_given=False) is None
+    assert key_for(cloud, url_given=True) is None  # the server named by --base-url decides
+    assert key_for("http://[::1]:8021/studio/v1", url_given=False) is None
+    assert key_for(cloud, url_given=False, api_key="sk-given") == "sk-given"
     monkeypatch.setenv("AI21_API_KEY", "sk-x")
-    assert resolve_key(cloud, url_given=False) == "sk-x"
+    assert key_for(cloud, url_given=False) == "sk-x"
+    assert key_for(cloud, url_given=False, api_key="sk-given") == "sk-given"  # the caller's key wins
+    monkeypatch.setenv("AI21_API_KEY", "")
+    with pytest.raises(E.MissingKey):
+        key_for(cloud, url_given=False)  # an empty key is no key
 
 
 def test_attach_without_a_key_to_a_cloud_run_exits_2(home):
@@ -178,73 +178,3 @@ def test_json_output_file_of_a_run_that_never_started_holds_its_error(tmp_path, 
     assert data["status"] == "error" and data["exit_code"] == 3 and data["run"] is None
     assert data["error"].startswith(f"could not reach {url}")
     assert json.loads(result.stdout) == data  # -o holds what --json prints
-
-
-# ------------------------------------------------------------------ defaults, one place
-
-
-def test_help_shows_the_runtime_defaults():
-    from maestro_spec.runtime import batch
-    from maestro_spec.runtime import watch as runtime_watch
-    from maestro_spec.runtime.outcome import RunSettings
-
-    settings = RunSettings(base_url="http://127.0.0.1:1/studio/v1")
-    assert settings.max_retries == defaults.MAX_RETRIES and settings.timeout == defaults.DEFAULT_RUN_TIMEOUT
-    assert batch.MAX_CONCURRENCY == defaults.MAX_CONCURRENCY
-    assert runtime_watch.DEFAULT_MAX_RUNS == defaults.DEFAULT_MAX_RUNS and runtime_watch.DEFAULT_SETTLE == defaults.DEFAULT_SETTLE
-    run_help = " ".join(invoke(["run", "--help"]).stdout.split())  # help folds lines anywhere
-    assert f"[default: {defaults.MAX_RETRIES};" in run_help and f"[default: {defaults.DEFAULT_RUN_TIMEOUT};" in run_help
-    too_many = invoke(["run", "-j", str(defaults.MAX_CONCURRENCY + 1), "x.maestro"])
-    assert too_many.exit_code == 2 and f"1<=x<={defaults.MAX_CONCURRENCY}" in too_many.stderr
-    watch_help = " ".join(invoke(["watch", "--help"]).stdout.split())
-    assert f"[default: {defaults.DEFAULT_MAX_RUNS};" in watch_help and f"[default: {defaults.DEFAULT_SETTLE};" in watch_help
-
-
-@pytest.mark.parametrize("command", ["run", "watch"])
-def test_help_stays_off_the_heavy_imports(command):
-    code = (
-        "import sys\n"
-        "from maestro_spec.cli import main\n"
-        "try:\n"
-        f"    main([{command!r}, '--help'], standalone_mode=False)\n"
-        "finally:\n"
-        "    heavy = sorted(m for m in ('httpx', 'pydantic', 'rich', 'starlette', 'uvicorn') if m in sys.modules)\n"
-        "    print('HEAVY', heavy, file=sys.stderr)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    assert "HEAVY []" in proc.stderr
-
-
-def test_poll_interval_accepts_auto_and_numbers():
-    p = PollInterval()
-    assert p.convert("auto", None, None) is None and p.convert(" AUTO ", None, None) is None
-    assert p.convert(2, None, None) == 2.0 and p.convert("0.5", None, None) == 0.5
-    with pytest.raises(click.BadParameter, match="neither 'auto' nor a number"):
-        p.convert("soon", None, None)
-    with pytest.raises(click.BadParameter, match="outside"):
-        p.convert("601", None, None)
-
-
-# ------------------------------------------------------------------ API enums, written once
-
-
-_ENUM_LITERALS = {
-    "maestro_spec/runtime": L.RUN_STATUSES,
-    "maestro_spec/commands/run.py": L.RUN_STATUSES,
-    "maestro_spec/server/simulate.py": L.TOOL_TYPES + L.INCLUDE_FIELDS,
-}
-
-
-@pytest.mark.parametrize("where", sorted(_ENUM_LITERALS))
-def test_api_enums_are_imported_not_respelled(where):
-    path = ROOT / where
-    files = sorted(path.glob("*.py")) if path.is_dir() else [path]
-    pattern = re.compile("|".join(rf"""(?<![\w'])["']{re.escape(v)}["']""" for v in _ENUM_LITERALS[where]))
-    found = [f"{f.name}:{n}: {line.strip()}" for f in files for n, line in enumerate(f.read_text().splitlines(), 1) if pattern.search(line)]
-    assert found == []
-
-
-def test_status_constants_make_up_the_enums():
-    assert L.RUN_STATUSES == (L.IN_PROGRESS, L.COMPLETED, L.FAILED, L.REQUIRES_ACTION)
-    assert L.TERMINAL_STATUSES == set(L.RUN_STATUSES) - {L.IN_PROGRESS}
