@@ -84,9 +84,9 @@ ALLOWED = {
     ("maestro_spec/compiler/schema.py", "default"): "JSON Schema's default keyword, not a retrieval strategy",
     ("maestro_spec/server/store.py", L.INCLUDE_DATA_SOURCES): "the Run's key of that name, beside id and status",
     ("maestro_spec/server/store.py", L.INCLUDE_REQUIREMENTS_RESULT): "the Run's key of that name, beside id and status",
-    ("maestro_spec/runtime/store.py", L.INCLUDE_REQUIREMENTS_RESULT): "reads the Run's key of that name from a record",
+    ("maestro_spec/runtime/record.py", L.INCLUDE_REQUIREMENTS_RESULT): "reads the Run's key of that name from a record",
+    ("maestro_spec/runtime/payload.py", L.INCLUDE_REQUIREMENTS_RESULT): "reads the Run's key of that name from a record",
     ("maestro_spec/runtime/render.py", L.INCLUDE_REQUIREMENTS_RESULT): "reads the Run's key of that name from a record",
-    ("maestro_spec/commands/run.py", L.INCLUDE_REQUIREMENTS_RESULT): "reads the Run's key of that name from a record",
 }
 
 
