@@ -103,11 +103,7 @@ class _ToAST(Transformer):
                 )
             )
             value = body
-        placeholders = tuple(
-            ast.Placeholder(m.group(1), offset_span(raw, span, m.start(), m.end()))
-            for m in PLACEHOLDER_RE.finditer(raw)
-        )
-        return ast.Str(value, span, triple, placeholders)
+        return ast.Str(value, span, triple, ast.Placeholders(raw, span))
 
     def string(self, children):
         return children[0]
