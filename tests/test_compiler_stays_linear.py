@@ -119,3 +119,19 @@ def test_lines_are_split_on_newlines_only():
 @given(st.lists(st.lists(st.sampled_from([" ", "\t", "a", "b c", "\r", "\x0c", "\u00a0", "é"]), max_size=8).map("".join), max_size=8))
 def test_dedent_lines_is_textwraps_dedent(lines):
     assert dedent_lines(lines) == textwrap.dedent("\n".join(lines))
+
+
+def test_placeholders_are_placed_only_when_a_finding_needs_them():
+    from maestro_spec.compiler import ast
+    from maestro_spec.compiler.check import compile_text
+
+    body = "".join(f"line {i} of {{{{topic}}}}\n" for i in range(200))
+    clean = compile_text(f'param topic = "rent"\ninput """\n{body}"""\n')
+    assert clean.ok and clean.request["input"].count("rent") == 200
+    text = clean.spec.of(ast.Input)[0].value
+    assert text.placeholders.names == {"topic"}
+    assert text.placeholders._nodes is None  # nothing was reported, so nothing was placed
+
+    wrong = compile_text(f'param topic = "rent"\ninput """\n{body}{{{{toppic}}}}\n"""\n')
+    found = [d for d in wrong.diagnostics if d.code == "E103"]
+    assert [(d.span.line, d.span.column) for d in found] == [(203, 1)]  # placed when reported, on the right line

@@ -283,6 +283,12 @@ def param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping[
     used: set[str] = set()
     strings = _Strings()
     for s in (s for statement in spec.statements for s in strings.visit(statement)):
+        names = s.placeholders.names
+        if not names:
+            continue
+        if all(name in params for name in names):  # the usual case: nothing to report, no occurrence to place
+            used |= names
+            continue
         for ph in s.placeholders:
             if ph.name.startswith(ENV_PREFIX):
                 variable = ph.name[len(ENV_PREFIX) :]

@@ -12,7 +12,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from ..grammar import parse_tree
 from . import ast, codes
 from .diagnostics import Diagnostic, span_of
-from .strings import PLACEHOLDER_RE, BadEscape, dedent_long, offset_span, unescape
+from .strings import BadEscape, dedent_long, offset_span, unescape
 from .syntaxerrors import STATEMENT_KEYWORDS, shown_token, syntax_diagnostic
 
 __all__ = ["STATEMENT_KEYWORDS", "ParseResult", "parse"]
@@ -71,11 +71,7 @@ class _ToAST(Transformer):
                 )
             )
             value = body
-        placeholders = tuple(
-            ast.Placeholder(m.group(1), offset_span(raw, span, m.start(), m.end()))
-            for m in PLACEHOLDER_RE.finditer(raw)
-        )
-        return ast.Str(value, span, triple, placeholders)
+        return ast.Str(value, span, triple, ast.Placeholders(raw, span))
 
     @v_args(meta=True)
     def list(self, meta, children):
