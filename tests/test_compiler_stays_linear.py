@@ -123,7 +123,7 @@ def test_dedent_lines_is_textwraps_dedent(lines):
 
 def test_placeholders_are_placed_only_when_a_finding_needs_them():
     from maestro_spec.compiler import ast
-    from maestro_spec.compiler.check import compile_text
+    from maestro_spec.compiler.pipeline import compile_text
 
     body = "".join(f"line {i} of {{{{topic}}}}\n" for i in range(200))
     clean = compile_text(f'param topic = "rent"\ninput """\n{body}"""\n')
