@@ -15,7 +15,7 @@ import pytest
 from maestro_spec.server.body import MAX_DEPTH
 from maestro_spec.server.config import ServerConfig
 from maestro_spec.server.embedded import LocalServer
-from maestro_spec.server.store import COMPLETED, ServerRuns, StoredRun, StoreFull
+from maestro_spec.server.runs import COMPLETED, ServerRuns, StoredRun, StoreFull
 
 from .runtime_support import invoke
 from .test_server import CHAT, RUNS, ServeProcess, create, poll

@@ -31,7 +31,7 @@ from .config import ServerConfig
 from .detail import unprocessable
 from .faults import FaultMiddleware, FaultPlan
 from .scrub import printable, scrub, scrub_text, secrets_of
-from .store import COMPLETED, FAILED, ServerRuns, StoredRun, StoreFull
+from .runs import COMPLETED, FAILED, ServerRuns, StoredRun, StoreFull
 
 __all__ = ["MAX_BODY_BYTES", "RUNS_ROUTE", "create_app"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..transport import API_PREFIX
 from .config import ServerConfig
-from .store import COMPLETED, FAILED, REQUIRES_ACTION
+from .runs import COMPLETED, FAILED, REQUIRES_ACTION
 
 DROP = "drop"
 RATE_LIMIT = "rate_limit"
