@@ -179,3 +179,19 @@ def test_a_body_with_undocumented_fields_is_refused_in_one_line(tmp_path):
     assert result.exit_code == 1
     assert "cannot be written as a spec: verbose: only in AI21's OpenAPI document" in result.stderr
     assert "Traceback" not in result.output and "internal error" not in result.stderr
+
+
+def test_a_body_nested_deeper_than_a_spec_may_is_refused_not_crashed():
+    from maestro_spec.compiler.decompile import NoSpecForm
+    from maestro_spec.compiler.parse import MAX_NESTING
+
+    def body(n):
+        value = 1
+        for _ in range(n):  # built in a loop: json.loads itself recurses
+            value = {"a": value}
+        return {"input": "x", "output_type": value}
+
+    assert "output_type" in decompile(body(MAX_NESTING))
+    for n in (MAX_NESTING + 1, 5_000):
+        with pytest.raises(NoSpecForm, match=f"nested more than {MAX_NESTING} deep"):
+            decompile(body(n))

@@ -388,3 +388,18 @@ def test_comments_come_beside_the_ast_in_source_order_with_their_spans():
     assert pos(result.comments[2].span) == (4, 3, 4, 13)
     assert parse("budget low # x\n", comments=True).comments[0].text == "# x"  # one parse's comments never leak into the next
     assert parse(text).comments == ()  # only when asked: compile does not pay for them
+
+
+@pytest.mark.parametrize("opening, closing", [("{ a ", " }"), ("[", "]")])
+def test_values_nested_past_the_limit_are_one_finding_not_a_crash(opening, closing):
+    from maestro_spec.compiler.parse import MAX_NESTING
+    from maestro_spec.compiler.pipeline import compile_text
+
+    def spec(n):
+        return 'input "x"\noutput_type { properties ' + opening * n + "1" + closing * n + " }\n"
+
+    assert "E007" not in [d.code for d in compile_text(spec(MAX_NESTING - 1)).diagnostics]  # with output_type's own block: the limit
+    for n in (MAX_NESTING, 5_000):  # 5,000: far past Python's recursion limit
+        [d] = compile_text(spec(n)).diagnostics
+        assert d.code == "E007" and d.span.line == 2
+        assert d.span.column == len("output_type { properties ") + len(opening) * (MAX_NESTING - 1) + 1

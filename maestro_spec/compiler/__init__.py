@@ -9,5 +9,5 @@ by request_model.py, which only `maestro schema` loads; the runtime, the
 server and the CLI are never imported, so `maestro compile`, `maestro check`
 and the LSP pay for none of them.
 
-May import: grammar, transport, exitcodes
+May import: grammar, transport, sanitize, exitcodes
 """

@@ -13,9 +13,11 @@ import json
 import re
 import unicodedata
 
+from ..sanitize import depth
 from . import limits as L
 from .emit import ordered, params_path
 from .fmt import WIDTH, format_text
+from .parse import MAX_NESTING
 from .strings import PLACEHOLDER_RE, dedent_long, unescape
 
 _SHORT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
@@ -94,6 +96,9 @@ def decompile(body: dict) -> str:
     """A request body with no errors -> spec text, formatted by fmt."""
     from .pipeline import compile_text
 
+    # The body itself is level 1, so a spec's values sit one level deeper in it.
+    if depth(body, MAX_NESTING + 1) > MAX_NESTING + 1:
+        raise NoSpecForm(f"values nested more than {MAX_NESTING} deep: a spec nests at most that far (keep this body as JSON)")
     body = canonical(body)
     paragraphs: list[list[str]] = []
     if "system_prompt" in body:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
 from ..grammar import parse_tree
@@ -182,9 +182,37 @@ def parse(text: str, *, comments: bool = False) -> ParseResult:
         tree, found = parse_tree(text, comments=comments)
     except UnexpectedInput as e:
         return ParseResult(None, [syntax_diagnostic(text, e)])
+    too_deep = _too_deep(tree)
+    if too_deep is not None:
+        return ParseResult(None, [too_deep])
     builder = _ToAST()
     try:
         spec = builder.transform(tree)
     except VisitError as e:  # a bug in the builder, not in the user's text
         raise e.orig_exc from e
     return ParseResult(spec, builder.diagnostics, tuple(ast.Comment(str(c).rstrip(), span_of(c)) for c in found))
+
+
+# Blocks and lists inside one another, at most. Every later stage (the AST
+# builder, emit, the API's rules, fmt, decompile) walks values by recursion;
+# a real JSON Schema is rarely 20 deep, and 500 would exhaust Python's stack.
+MAX_NESTING = 100
+
+
+def _too_deep(tree) -> Diagnostic | None:
+    """E007 at the first block or list nested deeper than MAX_NESTING, found
+    without recursion (a stack of subtrees), else None."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data in ("block", "list"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return Diagnostic(
+                    codes.NESTED_TOO_DEEPLY,
+                    f"values are nested more than {MAX_NESTING} deep here",
+                    span_of(node.meta),
+                    "flatten the value, or read a JSON Schema from a file: output_type \"schema.json\"",
+                )
+        stack.extend((child, depth) for child in reversed(node.children) if isinstance(child, Tree))
+    return None
