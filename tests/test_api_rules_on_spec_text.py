@@ -19,9 +19,15 @@ from maestro_spec.compiler import limits as L
 from maestro_spec.compiler.pipeline import Compiled, compile_text
 from maestro_spec.compiler.diagnostics import CODES, format_path
 from maestro_spec.compiler.jsonbody import check_json_text
-from maestro_spec.compiler.params import Vars, VarUsageError, load_vars
+from maestro_spec.compiler.params import Vars, load_vars
+from maestro_spec.varargs import VarUsageError, parse_var_args
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def vars_of(var_args=(), var_files=()):
+    """--var strings and --var-file paths, as the commands read them."""
+    return load_vars(parse_var_args(var_args), var_files)
 
 
 def run(src: str, vars: Vars | None = None, *, require_values: bool = True) -> Compiled:
@@ -197,10 +203,10 @@ def test_words_filled_in_from_a_var_are_counted(tmp_path):
     doc.write_text(words(127) + "\n", encoding="utf-8")
     src = 'param criteria\ninput "x"\nrequirement "all" "Check these: {{criteria}}"\n'
     # "Check these:" and 127 words from the file: 129.
-    d = one(src, "E211", load_vars([f"criteria=@{doc}"]))
+    d = one(src, "E211", vars_of([f"criteria=@{doc}"]))
     assert at(d) == ("E211", 3, 19) and "129 words" in d.message
     doc.write_text(words(126), encoding="utf-8")
-    assert run(src, load_vars([f"criteria=@{doc}"])).diagnostics == []
+    assert run(src, vars_of([f"criteria=@{doc}"])).diagnostics == []
 
 
 # ------------------------------------------------------ repeated statements
@@ -258,13 +264,13 @@ input \"\"\"
 
 
 def test_param_with_a_value_fills_its_placeholder():
-    compiled = run(PARAM_SPEC, load_vars(["document=The lease runs 12 months."]))
+    compiled = run(PARAM_SPEC, vars_of(["document=The lease runs 12 months."]))
     assert compiled.diagnostics == []
     assert compiled.request["input"] == "Summarise in a friendly tone:\nThe lease runs 12 months."
 
 
 def test_var_overrides_a_default():
-    compiled = run(PARAM_SPEC, load_vars(["document=d", "tone=formal"]))
+    compiled = run(PARAM_SPEC, vars_of(["document=d", "tone=formal"]))
     assert compiled.request["input"] == "Summarise in a formal tone:\nd"
 
 
@@ -321,7 +327,7 @@ def test_unused_param():
 
 
 def test_placeholder_in_a_value_is_not_expanded_again():
-    compiled = run('param a\nparam b = "B"\ninput "{{a}} {{b}}"\n', load_vars(["a={{b}}"]))
+    compiled = run('param a\nparam b = "B"\ninput "{{a}} {{b}}"\n', vars_of(["a={{b}}"]))
     assert compiled.request["input"] == "{{b}} B"
 
 
@@ -329,12 +335,12 @@ def test_unfilled_url_placeholder_is_not_judged_before_its_value_exists():
     src = 'param site\ninput "x"\ntool web_search { urls ["{{site}}", "not a url"] }\n'
     assert where(src, require_values=False) == [("E222", 3, 37)]
     # With the value, the filled text is judged.
-    assert where(src, load_vars(["site=ftp://x"])) == [("E222", 3, 25), ("E222", 3, 37)]
-    assert where(src, load_vars(["site=docs.example.com"])) == [("E222", 3, 37)]
+    assert where(src, vars_of(["site=ftp://x"])) == [("E222", 3, 25), ("E222", 3, 37)]
+    assert where(src, vars_of(["site=docs.example.com"])) == [("E222", 3, 37)]
 
 
 def test_var_for_an_unknown_param_is_a_warning():
-    d = one('param tone = "x"\ninput "{{tone}}"\n', "W108", load_vars(["tnoe=formal"]))
+    d = one('param tone = "x"\ninput "{{tone}}"\n', "W108", vars_of(["tnoe=formal"]))
     assert d.span is None and d.severity == "warning"
     assert "--var tnoe" in d.message and d.hint == "did you mean 'tone'?"
 
@@ -342,7 +348,7 @@ def test_var_for_an_unknown_param_is_a_warning():
 def test_var_file_value_for_an_unknown_param(tmp_path):
     f = tmp_path / "vars.json"
     f.write_text('{"tone": "formal", "colour": "blue"}', encoding="utf-8")
-    compiled = run('param tone = "x"\ninput "{{tone}}"\n', load_vars([], [str(f)]))
+    compiled = run('param tone = "x"\ninput "{{tone}}"\n', vars_of([], [str(f)]))
     assert [d.code for d in compiled.diagnostics] == ["W108"]
     assert str(f) in compiled.diagnostics[0].message
     assert compiled.request["input"] == "formal"
@@ -351,7 +357,7 @@ def test_var_file_value_for_an_unknown_param(tmp_path):
 def test_var_file_values_and_precedence(tmp_path):
     f = tmp_path / "vars.json"
     f.write_text('{"a": "from file", "n": 3, "flag": true}', encoding="utf-8")
-    vars = load_vars(["a=from --var"], [str(f)])
+    vars = vars_of(["a=from --var"], [str(f)])
     assert vars.values == {"a": "from --var", "n": "3", "flag": "true"}
     assert vars.diagnostics == []
 
@@ -359,17 +365,17 @@ def test_var_file_values_and_precedence(tmp_path):
 def test_var_from_file_drops_one_trailing_newline_and_a_bom(tmp_path):
     f = tmp_path / "doc.txt"
     f.write_bytes("\ufeffline one\nline two\n\n".encode("utf-8"))
-    assert load_vars([f"doc=@{f}"]).values == {"doc": "line one\nline two\n"}
+    assert vars_of([f"doc=@{f}"]).values == {"doc": "line one\nline two\n"}
 
 
 @pytest.mark.parametrize("arg", ["document", "=value", ""])
 def test_malformed_var_is_a_usage_error(arg):
     with pytest.raises(VarUsageError, match="NAME=VALUE"):
-        load_vars([arg])
+        vars_of([arg])
 
 
 def test_var_value_may_contain_equals_signs():
-    assert load_vars(["q=a=b"]).values == {"q": "a=b"}
+    assert vars_of(["q=a=b"]).values == {"q": "a=b"}
 
 
 def unreadable_cases(tmp_path: Path) -> list[tuple[list, list, str]]:
@@ -394,7 +400,7 @@ def unreadable_cases(tmp_path: Path) -> list[tuple[list, list, str]]:
 
 def test_var_files_that_cannot_be_read(tmp_path):
     for var_args, var_files, reason in unreadable_cases(tmp_path):
-        vars = load_vars(var_args, var_files)
+        vars = vars_of(var_args, var_files)
         assert [d.code for d in vars.diagnostics] == ["E107"], (var_args, var_files)
         assert reason in vars.diagnostics[0].message
         compiled = compile_text('param doc = "d"\ninput "{{doc}}"\n', vars)
@@ -403,7 +409,7 @@ def test_var_files_that_cannot_be_read(tmp_path):
 
 
 def test_all_unreadable_var_files_are_reported(tmp_path):
-    vars = load_vars([f"a=@{tmp_path / 'x'}", f"b=@{tmp_path / 'y'}"], [str(tmp_path / "z.json")])
+    vars = vars_of([f"a=@{tmp_path / 'x'}", f"b=@{tmp_path / 'y'}"], [str(tmp_path / "z.json")])
     assert [d.code for d in vars.diagnostics] == ["E107", "E107", "E107"]
 
 

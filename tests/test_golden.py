@@ -24,6 +24,7 @@ from maestro_spec.cli import main
 from maestro_spec.compiler.credentials import redact_request
 from maestro_spec.compiler.sources import compile_path
 from maestro_spec.compiler.params import load_vars
+from maestro_spec.varargs import parse_var_args
 from maestro_spec.compiler.report import render
 
 from .conftest import EXAMPLES, GOLDEN, UPDATE_GOLDEN, assert_golden
@@ -34,7 +35,7 @@ DIAGNOSTICS = GOLDEN / "diagnostics"
 
 # Examples whose params need values, as a user would pass them.
 EXAMPLE_VARS = {
-    "summarize-document": dict(var_args=["document=@examples/data/lease.txt", "tone=formal"]),
+    "summarize-document": dict(var_args=parse_var_args(["document=@examples/data/lease.txt", "tone=formal"])),
     "support-reply": dict(var_files=["examples/data/ticket.json"]),
 }
 

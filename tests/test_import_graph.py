@@ -26,7 +26,7 @@ ROOT_PART = "maestro_spec"  # the top package's own __init__.py
 
 # Anything may import these (project rule): the standard library only, so the
 # compile path can use them. Checked below to stay that way.
-STDLIB_ONLY = ("transport", "exitcodes", "sanitize")
+STDLIB_ONLY = ("transport", "exitcodes", "sanitize", "varargs")
 
 # What the compiler must not load at module level: `maestro compile` and the
 # LSP pay for none of them.

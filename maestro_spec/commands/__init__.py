@@ -4,5 +4,5 @@
 Owns the command-line surface (options, --help, what each command prints and
 the exit code it ends with); the work is in the parts below it.
 
-May import: compiler, runtime, watch, server, lsp, transport, sanitize, exitcodes
+May import: compiler, runtime, watch, server, lsp, transport, sanitize, varargs, exitcodes
 """

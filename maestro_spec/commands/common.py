@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from ..compiler import codes as C
-from ..compiler.params import Vars, VarUsageError, load_vars
+from ..compiler.params import Vars, load_vars
 from ..compiler.report import FORMATS, render
 from ..compiler.sources import STDIN, Source
+from ..varargs import VarArg, VarUsageError, parse_var_args
 from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
 
 
@@ -89,11 +90,16 @@ def var_options(f):
     return f
 
 
-def get_vars(var_args, var_files) -> Vars:
+def parsed_var_args(var_args) -> tuple[VarArg, ...]:
+    """The --var options parsed (NAME=VALUE, NAME=@FILE), or a click usage error."""
     try:
-        return load_vars(var_args, var_files)
+        return parse_var_args(var_args)
     except VarUsageError as e:
         raise click.BadParameter(str(e), param_hint="--var") from None
+
+
+def get_vars(var_args, var_files) -> Vars:
+    return load_vars(parsed_var_args(var_args), var_files)
 
 
 def output_format_option(f):

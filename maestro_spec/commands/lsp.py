@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import get_vars, var_options
+from .common import parsed_var_args, var_options
 
 
 @click.command()
@@ -24,7 +24,7 @@ def lsp(var_args, var_files, stdio, ppid, log_level):
     problems (a file that cannot be read) show in every spec.
     See docs/editors.md for VS Code, Neovim and Helix.
     """
-    get_vars(var_args, ())  # a malformed --var is a usage error before the editor connects
+    var_args = parsed_var_args(var_args)  # a malformed --var is a usage error before the editor connects
     logging.basicConfig(stream=sys.stderr, level=log_level.upper(), format="maestro lsp: %(levelname)s %(name)s: %(message)s")
     from ..lsp.server import NoDocumentText, build_server
 

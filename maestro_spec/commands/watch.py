@@ -10,7 +10,7 @@ import click
 from ..transport import DEFAULT_BASE_URL
 from ..exitcodes import EXIT_OK, EXIT_TERMINATED
 from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_SETTLE
-from .common import fail, get_vars, resolve_target, start_local_server, var_options
+from .common import fail, parsed_var_args, resolve_target, start_local_server, var_options
 from .options import base_url_option, local_option, poll_interval_option, timeout_option
 
 WATCH_EPILOG = """\b
@@ -74,11 +74,11 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
         raise fail(f"{path}: no such directory {directory}")
     if not os.path.lexists(path):
         raise fail(f"{path}: no such file")
-    value_files = [*var_files, *(arg.partition("=")[2][1:] for arg in var_args if arg.partition("=")[2].startswith("@"))]
+    var_args = parsed_var_args(var_args)  # a malformed --var is a usage error now, not on every save
+    value_files = [*var_files, *(str(arg.path) for arg in var_args if arg.path is not None)]
     problem = next(filter(None, map(input_problem, [path, *value_files])), None)
     if problem:
         raise fail(problem)
-    get_vars(var_args, var_files)  # a malformed --var is a usage error now, not on every save
     run_ = run_ or local or bool(base_url)
     options = dict(var_args=var_args, var_files=var_files, max_runs=max_runs, settle=settle)
     if not run_:

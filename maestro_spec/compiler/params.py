@@ -1,17 +1,20 @@
-"""Values for params: --var NAME=VALUE, --var NAME=@file, --var-file vars.json."""
+"""Values for params, read: --var values (parsed by maestro_spec.varargs),
+the files they name, and --var-file JSON objects."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import codes as C
 from .diagnostics import Diagnostic, span_at
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-class VarUsageError(ValueError):
-    """A --var argument that is not NAME=VALUE (a usage error, exit 2)."""
+    from ..varargs import VarArg
 
 
 @dataclass
@@ -55,8 +58,9 @@ def var_text(value) -> str | None:
     return None
 
 
-def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, ...] | list[str] = ()) -> Vars:
-    """--var-file values first, then --var (a --var overrides a file's value)."""
+def load_vars(var_args: "Sequence[VarArg]" = (), var_files: "Sequence[str]" = ()) -> Vars:
+    """--var-file values first, then --var (a --var overrides a file's value).
+    var_args are parsed already (maestro_spec.varargs.parse_var_args)."""
     out = Vars()
     if var_files:  # its regexes compile on import: only when a file is given
         from .jsontext import JsonSyntaxError, loads
@@ -83,16 +87,14 @@ def load_vars(var_args: tuple[str, ...] | list[str] = (), var_files: tuple[str, 
             out.values[key] = text
             out.sources[key] = name
     for arg in var_args:
-        key, sep, value = arg.partition("=")
-        if not sep or not key:
-            raise VarUsageError(f"--var {arg!r}: expected NAME=VALUE or NAME=@FILE")
-        if value.startswith("@"):
-            text = _read_text(Path(value[1:]), f"--var {key}", out)
+        value = arg.value
+        if arg.path is not None:
+            text = _read_text(arg.path, f"--var {arg.name}", out)
             if text is None:
-                out.unreadable.add(key)
+                out.unreadable.add(arg.name)
                 continue
             # One trailing newline is the file's, not the author's text.
             value = text.removesuffix("\n").removesuffix("\r")
-        out.values[key] = value
-        out.sources[key] = f"--var {key}"
+        out.values[arg.name] = value
+        out.sources[arg.name] = f"--var {arg.name}"
     return out

@@ -6,5 +6,5 @@ server.py wires the features into pygls; the features themselves are plain
 functions over a document's text and its analysis, so they can be tested and
 timed without a client.
 
-May import: compiler, grammar, transport, exitcodes, maestro_spec (its __version__)
+May import: compiler, grammar, transport, varargs, exitcodes, maestro_spec (its __version__)
 """

@@ -24,7 +24,8 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..compiler.fmt import FormatError, format_text
-from ..compiler.params import Vars, VarUsageError, load_vars
+from ..compiler.params import Vars, load_vars
+from ..varargs import VarUsageError, parse_var_args
 from . import completion, fixes, hover, navigation
 from .analysis import Analysis, analyse, is_json, lsp_diagnostics
 from .textpos import Text
@@ -84,7 +85,7 @@ def pid_alive(pid: int) -> bool:
 class MaestroServer(LanguageServer):
     def __init__(self, var_args=(), var_files=(), ppid: int | None = None):
         super().__init__("maestro-lsp", __version__)
-        self.var_args = tuple(var_args)
+        self.var_args = parse_var_args(var_args)  # NAME=VALUE strings or VarArgs
         self.var_files = tuple(var_files)
         self.analyses: dict[str, Analysis] = {}
         self._stale: set[str] = set()
@@ -245,9 +246,8 @@ def build_server(var_args=(), var_files=(), ppid: int | None = None) -> MaestroS
         options = params.initialization_options
         if isinstance(options, dict) and (options.get("vars") or options.get("varFiles")):
             try:
-                var_args = tuple(str(v) for v in options.get("vars") or ())
+                var_args = parse_var_args(str(v) for v in options.get("vars") or ())  # a malformed one is said once, here
                 var_files = tuple(str(f) for f in options.get("varFiles") or ())
-                load_vars(var_args, ())  # a malformed NAME=VALUE is said once, here
             except (VarUsageError, TypeError) as e:
                 ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Error, f"maestro lsp: initializationOptions ignored: {e}"))
             else:

@@ -19,7 +19,7 @@ It owns, each in one module:
 Watch sits above the runtime: none of the compiler, runtime, server or lsp
 imports it, and only `maestro watch` (commands/watch.py) does.
 
-May import: compiler, runtime, transport, sanitize, exitcodes
+May import: compiler, runtime, transport, sanitize, varargs, exitcodes
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ import time
 from ..compiler.params import load_vars
 from ..compiler.sources import InputFileError, compile_path
 from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_SETTLE
+from ..varargs import parse_var_args
 from . import wording as W
 from .inputs import Inputs, input_problem
 from .runner import Runner
@@ -65,7 +66,7 @@ class Session:
 
     def __init__(self, spec, var_args, var_files, *, run, settings, max_runs, settle, view, stop, target) -> None:
         self.spec = spec
-        self.var_args = tuple(var_args)
+        self.var_args = parse_var_args(var_args)  # NAME=VALUE strings or VarArgs
         self.var_files = tuple(var_files)
         self.view: View = view
         self.stop = stop
@@ -247,7 +248,7 @@ async def watch_async(
 
     run=True needs `settings` (a runtime.RunSettings). `out` is a text stream
     (stdout by default); `interactive` chooses the in-place terminal view
-    (default: whether `out` is a terminal). Raises compiler.params
+    (default: whether `out` is a terminal). Raises maestro_spec.varargs
     .VarUsageError for a malformed --var.
     """
     if run and settings is None:
