@@ -31,13 +31,6 @@ CODES_HOME = "maestro_spec/compiler/codes.py"
 LIMITS_HOME = "maestro_spec/compiler/limits.py"
 CODE_RE = re.compile(r"^[EW]\d{3}$")
 
-# Files other engineers own while the module layout changes: they may still
-# spell codes or enum values. Converted after the layout merges; then each
-# entry goes (test_pending_files_still_need_it fails on one that is done).
-PENDING = {
-    "maestro_spec/runtime/render.py",  # the tool-call status styles ("success", "failure")
-}
-
 # The API's enums in limits.py: every value here is read from there, never
 # spelled elsewhere. Every tuple of strings limits.py defines is either here
 # or in NOT_ENUMS (test_every_string_tuple_of_limits_is_classified).
@@ -140,18 +133,13 @@ def test_the_scans_see_what_they_look_for():
 
 
 def test_codes_are_written_only_in_codes_py():
-    found = [hit for name, source in FILES.items() if name != CODES_HOME and name not in PENDING for hit in code_literals(name, source)]
+    found = [hit for name, source in FILES.items() if name != CODES_HOME for hit in code_literals(name, source)]
     assert found == [], "name the code: from .codes import ... / codes as C, then C.UNKNOWN_FIELD"
 
 
 def test_api_enum_values_are_written_only_in_limits_py():
-    found = [hit for name, source in FILES.items() if name != LIMITS_HOME and name not in PENDING for hit in enum_literals(name, source)]
+    found = [hit for name, source in FILES.items() if name != LIMITS_HOME for hit in enum_literals(name, source)]
     assert found == [], "read the value from compiler/limits.py (add a named constant there if it has none)"
-
-
-def test_pending_files_still_need_it():
-    done = [name for name in PENDING if not (code_literals(name, FILES[name]) or enum_literals(name, FILES[name]))]
-    assert done == [], "these files spell no code or enum value any more: drop them from PENDING"
 
 
 def test_every_allowance_is_still_used():
@@ -229,8 +217,6 @@ def test_diagnostics_are_made_from_named_codes():
     # Any string, not only an E/W code: "E2O6" or "e206" would be an undeclared code.
     found = []
     for name, source in FILES.items():
-        if name in PENDING:
-            continue
         for line, called, code in _diagnostic_calls(pyast.parse(source)):
             if isinstance(code, pyast.Constant) and isinstance(code.value, str):
                 found.append(f"{name}:{line}: {called}({code.value!r}, ...)")

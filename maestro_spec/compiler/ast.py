@@ -297,18 +297,21 @@ class Visitor:
     `generic_node` when the subclass has no method for that class.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}  # node class -> the function that visits it, per visitor class
+
     def visit(self, node, *args, **kwargs):
-        name = _METHOD_NAMES.get(type(node))
-        if name is None:
-            name = _METHOD_NAMES[type(node)] = _snake(type(node).__name__) + "_node"
-        method = getattr(self, name, None) or self.generic_node
-        return method(node, *args, **kwargs)
+        methods = type(self)._methods
+        method = methods.get(type(node))
+        if method is None:
+            method = methods[type(node)] = getattr(type(self), _snake(type(node).__name__) + "_node", type(self).generic_node)
+        return method(self, node, *args, **kwargs)
 
     def generic_node(self, node, *args, **kwargs):
         raise TypeError(f"{type(self).__name__} has no method for {type(node).__name__} nodes")
 
-
-_METHOD_NAMES: dict[type, str] = {}
+    _methods: dict = {}
 
 
 def _snake(name: str) -> str:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, TERMINAL_STATUSES
+from ..compiler.limits import COMPLETED, FAILED, IN_PROGRESS, REQUIRES_ACTION, TERMINAL_STATUSES, TOOL_CALL_FAILURE, TOOL_CALL_SUCCESS
 from .console import (
     NAME_CHARS,
     excerpt,
@@ -118,7 +118,7 @@ def tool_calls_table(run: Run, console: Console) -> Table | None:
     return table
 
 
-_CALL_STYLES = {"success": "green", "failure": "red"}
+_CALL_STYLES = {TOOL_CALL_SUCCESS: "green", TOOL_CALL_FAILURE: "red"}
 
 
 def tool_call_name(call) -> str:
