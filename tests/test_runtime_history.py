@@ -79,7 +79,7 @@ def test_only_the_newest_runs_count(tmp_path):
 
 def test_a_request_run_before_costs_fewer_gets_and_is_noticed_no_later(tmp_path):
     # A 1.3 s run: without history GETs at 1 and 2 s (the second sees the end);
-    # with it, one GET 0.25 s before the expected end (the 2 s the first run noticed).
+    # with it, the end lies in (1, 2]: aimed at 1.5, GETs at 1.25 and 1.5.
     with server(run_seconds=1.3) as s:
         settings = RunSettings(base_url=s.base_url, store_root=tmp_path)
 
@@ -91,7 +91,19 @@ def test_a_request_run_before_costs_fewer_gets_and_is_noticed_no_later(tmp_path)
         first, second = asyncio.run(asyncio.wait_for(twice(), 20))
     assert first.exit_code == 0 and second.exit_code == 0
     assert first.gets == 2
-    assert second.gets == 1
-    assert second.elapsed < first.elapsed - 0.1
+    assert second.gets == 2  # the SDK's: right after the POST, at 1 s and at 2 s
+    assert second.elapsed < first.elapsed - 0.3
+    assert RunStore(tmp_path).list()[1].ran_until >= 0.9  # the first run's GET at 1 s found it going
     # The second run's record is history too, for the next.
     assert RunHistory.load(RunStore(tmp_path)).expected(REQUEST, target=s.base_url) is not None
+
+
+def test_the_aim_is_halfway_between_the_last_going_get_and_the_end_seen(tmp_path):
+    store = RunStore(tmp_path)
+    _ended(store, REQUEST, 30.0)  # an old record: no lower bound
+    record = store.new(REQUEST, spec=None, target=TARGET, base_url=TARGET)
+    record.status, record.submitted_at, record.finished_at, record.ran_until = "completed", "2026-01-01T10:00:00.000Z", "2026-01-01T10:00:32.000Z", 27.0
+    store.save(record)
+    assert RunHistory.load(RunStore(tmp_path)).expected(REQUEST, target=TARGET) == 28.5  # (27 + 30) / 2
+    _ended(store, {"input": "other"}, 4.0)
+    assert RunHistory.load(RunStore(tmp_path)).expected({"input": "other"}, target=TARGET) == 4.0

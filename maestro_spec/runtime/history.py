@@ -12,10 +12,13 @@ times: from the POST's answer to the GET that saw the end.
 
 Runs of exactly the same request (its hash) are asked first; else runs of the
 same spec file with the same budget (an edited spec usually takes about as
-long). The expected duration is the shortest of the last HISTORY_RUNS: a
-noticed end is never before the true end, so the shortest is the closest, and
-each run polled with it notices its end within policy.POLL_MIN_DELAY, which
-tightens the next estimate.
+long). Each of the last HISTORY_RUNS brackets its run's end: at most when a
+GET saw it (a noticed end is never before the true one, so the shortest is
+the closest), at least `ran_until`, when the last GET that found it still
+going was sent. The expected duration is halfway between the tightest
+bounds (the shortest when no record has a lower one): a run polled with it
+is noticed within half the bracket, and its own record halves the bracket
+again, so the estimate converges in a few runs, not 0.25 s a run.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ def _budget(request: dict) -> str | None:
 class RunHistory:
     """Durations of ended runs, newest first, by (target, request hash) and by (target, spec, budget)."""
 
-    by_request: dict[tuple[str, str], list[float]] = field(default_factory=dict)
-    by_spec: dict[tuple[str, str, str | None], list[float]] = field(default_factory=dict)
+    # Each run as (at most: when its end was seen, at least: ran_until or None).
+    by_request: dict[tuple[str, str], list[tuple[float, float | None]]] = field(default_factory=dict)
+    by_spec: dict[tuple[str, str, str | None], list[tuple[float, float | None]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: RunStore | None, *, limit: int = HISTORY_RECORDS) -> "RunHistory":
@@ -58,13 +62,14 @@ class RunHistory:
         seconds = run_duration(record)
         if seconds is None:
             return
+        seen = (seconds, record.ran_until)
         by_hash = self.by_request.setdefault((record.target, record.request_hash), [])
         if len(by_hash) < HISTORY_RUNS:
-            by_hash.append(seconds)
+            by_hash.append(seen)
         if record.spec:
             by_spec = self.by_spec.setdefault((record.target, record.spec, _budget(record.request)), [])
             if len(by_spec) < HISTORY_RUNS:
-                by_spec.append(seconds)
+                by_spec.append(seen)
 
     def expected(self, request: dict, *, target: str, spec: str | None = None, request_hash: str | None = None) -> float | None:
         """Seconds a run of this request is expected to take at `target`, or None.
@@ -74,4 +79,12 @@ class RunHistory:
         seconds = self.by_request.get((target, digest))
         if not seconds and spec:
             seconds = self.by_spec.get((target, spec, _budget(request)))
-        return min(seconds) if seconds else None
+        if not seconds:
+            return None
+        # The end lies between the last "still going" GET and the GET that saw
+        # it: aim halfway between the tightest bounds, so each run halves the
+        # bracket (a run that ends before the aim is noticed there, at most
+        # half the bracket late).
+        at_most = min(upper for upper, _ in seconds)
+        at_least = [lower for _, lower in seconds if lower is not None and lower < at_most]
+        return (max(at_least) + at_most) / 2 if at_least else at_most

@@ -249,6 +249,7 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
     run_id = outcome.run_id or run.id
     interval = tracker.settings.poll_interval
     last = time.monotonic()
+    ran_until = None  # when the last GET that found the run going was sent, from origin
     try:
         while not run.is_terminal:
             now = time.monotonic()
@@ -266,6 +267,8 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
             except E.RuntimeFailure as e:
                 return tracker.finish(E.LostContact(run_id, e))
             outcome.gets += 1
+            if not run.is_terminal:
+                ran_until = last - origin
             if run.status != outcome.run.status and not run.is_terminal:  # the end is saved by finish()
                 tracker.save(status=run.status, response=run.model_dump(mode="json"))
             outcome.run = run
@@ -273,7 +276,8 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
     except asyncio.CancelledError:
         tracker.finish(E.Interrupted(run_id))
         raise
-    return tracker.finish(None, status=run.status, response=run.model_dump(mode="json"), finished_at=now_iso(), error=None)
+    bound = {} if ran_until is None else {"ran_until": round(max(0.0, ran_until), 3)}
+    return tracker.finish(None, status=run.status, response=run.model_dump(mode="json"), finished_at=now_iso(), error=None, **bound)
 
 
 def _age(iso: str | None) -> float:

@@ -46,6 +46,10 @@ class RunRecord:
     finished_at: str | None = None
     updated_at: str | None = None
     elapsed: float | None = None  # seconds the run took (from its creation to its end, as far as seen)
+    # Seconds from the POST's answer to the last GET that found the run still
+    # going: its duration is above this (and at most finished_at's), which
+    # lets history aim between the two.
+    ran_until: float | None = None
     polls: int = 0
     retries: int = 0
     response: dict | None = None  # the last Run object seen
@@ -99,6 +103,7 @@ _SCHEMA: dict[str, tuple[str, int | None, bool]] = {
     "finished_at": (_OPT_STR, _SHORT, False),
     "updated_at": (_OPT_STR, _SHORT, False),
     "elapsed": (_OPT_NUM, None, False),
+    "ran_until": (_OPT_NUM, None, False),
     "polls": (_INT, None, False),
     "retries": (_INT, None, False),
     "response": (_OPT_DICT, None, False),
