@@ -121,7 +121,7 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
     from ..runtime.outcome import RunSettings
     from ..runtime.payload import outcomes_json
     from ..runtime.poll import execute
-    from .signals import Terminated, hold_interrupts, run_terminable
+    from .signals import Terminated, follow_one, hold_interrupts, run_terminable
 
     settings = RunSettings(base_url=base_url, local=local, **settings_kwargs)
     out = console.make_console()
@@ -132,15 +132,10 @@ def _run_jobs(jobs_list, base_url, settings_kwargs, *, local, jobs, as_json, out
         line = progress.StatusLine()
         tracker = Tracker(forward=line.update)
         job = jobs_list[0]
-        try:
-            with progress.live_status(err, line):
-                outcomes = [run_terminable(execute(job.request, settings=settings, spec=job.spec, on_status=tracker))]
-        except KeyboardInterrupt:
-            render.print_stopped(err, tracker, local=local, total=1)
-            return EXIT_INTERRUPTED
-        except Terminated:
-            render.print_stopped(err, tracker, local=local, total=1, word="terminated")
-            return EXIT_TERMINATED
+        outcome, stopped = follow_one(execute(job.request, settings=settings, spec=job.spec, on_status=tracker), err, line, tracker, local=local)
+        if stopped is not None:
+            return stopped
+        outcomes = [outcome]
     else:
         tracker = Tracker()
         bar, on_done = progress.batch_progress(err, len(jobs_list))

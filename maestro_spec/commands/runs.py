@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ..compiler import limits as L
-from ..exitcodes import EXIT_INTERRUPTED, EXIT_TERMINATED
 from .common import fail, fail_runtime
 from .options import RUN_HELP_EPILOG, base_url_option, polling_options
 
@@ -127,7 +126,7 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
     from ..runtime.record import run_duration
     from ..runtime.store import RunStore
     from ..runtime.target import key_for, usable_base_url
-    from .signals import Terminated, hold_interrupts, run_terminable
+    from .signals import follow_one, hold_interrupts
 
     record = _find(ident)
     key = None  # only needed, and read, when the run is followed again
@@ -156,15 +155,9 @@ def _attach(ident, base_url, timeout, poll_interval, min_score, as_json, max_ret
         store = RunStore(secrets=(key,))
         line = progress.StatusLine()
         tracker = Tracker(forward=line.update)
-        try:
-            with progress.live_status(err, line):
-                outcome = run_terminable(attach(record, settings=settings, on_status=tracker, store=store))
-        except KeyboardInterrupt:
-            render.print_stopped(err, tracker, local=False, total=1)
-            return EXIT_INTERRUPTED
-        except Terminated:
-            render.print_stopped(err, tracker, local=False, total=1, word="terminated")
-            return EXIT_TERMINATED
+        outcome, stopped = follow_one(attach(record, settings=settings, on_status=tracker, store=store), err, line, tracker, local=False)
+        if stopped is not None:
+            return stopped
         hold_interrupts()
         # The run took from its creation to its end, not just this command's wait.
         took = run_duration(record) if outcome.run is not None and outcome.run.is_terminal else None

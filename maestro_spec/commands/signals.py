@@ -19,9 +19,9 @@ import threading
 
 import click
 
-from ..exitcodes import EXIT_TERMINATED
+from ..exitcodes import EXIT_INTERRUPTED, EXIT_TERMINATED
 
-__all__ = ["Terminated", "exit_terminable", "hold_interrupts", "run_terminable", "sigterm_raises"]
+__all__ = ["Terminated", "exit_terminable", "follow_one", "hold_interrupts", "run_terminable", "sigterm_raises"]
 
 
 class Terminated(Exception):
@@ -92,6 +92,23 @@ async def _cancel_on_sigterm(coro):
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def follow_one(coro, err, line, tracker, *, local: bool):
+    """(the outcome, None) of one run followed under its live status line, or
+    (None, 130 or 143) once Ctrl-C or SIGTERM stopped it and what it left
+    behind was said (`maestro run` of one spec, `maestro runs attach`)."""
+    from ..runtime import progress, render
+
+    try:
+        with progress.live_status(err, line):
+            return run_terminable(coro), None
+    except KeyboardInterrupt:
+        render.print_stopped(err, tracker, local=local, total=1)
+        return None, EXIT_INTERRUPTED
+    except Terminated:
+        render.print_stopped(err, tracker, local=local, total=1, word="terminated")
+        return None, EXIT_TERMINATED
 
 
 def _ignore(signum, frame):
