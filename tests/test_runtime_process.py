@@ -45,17 +45,23 @@ def wait_for_run_id(home: Path, timeout: float = 15.0) -> str:
     raise AssertionError("the run was never recorded with an id")
 
 
+def stop_mid_poll(spec, s, home, sig):
+    """`maestro run SPEC` against server s, sent `sig` a few polls in: (proc, run id, stdout, stderr)."""
+    proc = spawn(["run", spec, "--base-url", s.base_url, "--poll-interval", "0.1"], {"MAESTRO_HOME": str(home)})
+    try:
+        run_id = wait_for_run_id(home)
+        time.sleep(0.3)  # a few polls in
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    return proc, run_id, out, err
+
+
 def test_ctrl_c_mid_poll_then_attach(tmp_path, home):
     spec = write_spec(tmp_path, "a.maestro")
     with server(run_seconds=2.0) as s:
-        proc = spawn(["run", spec, "--base-url", s.base_url, "--poll-interval", "0.1"], {"MAESTRO_HOME": str(home)})
-        try:
-            run_id = wait_for_run_id(home)
-            time.sleep(0.3)  # a few polls in
-            proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=15)
-        finally:
-            proc.kill()
+        proc, run_id, out, err = stop_mid_poll(spec, s, home, signal.SIGINT)
         assert proc.returncode == 130, err
         assert f"interrupted: run {run_id} keeps going on the server" in err
         assert f"maestro runs attach {run_id}" in err
@@ -160,14 +166,7 @@ def test_the_key_never_appears_in_output_records_or_errors(tmp_path, home, echo_
 def test_sigterm_mid_poll_keeps_the_record_says_one_line_and_exits_143(tmp_path, home):
     spec = write_spec(tmp_path, "a.maestro")
     with server(run_seconds=5.0) as s:
-        proc = spawn(["run", spec, "--base-url", s.base_url, "--poll-interval", "0.1"], {"MAESTRO_HOME": str(home)})
-        try:
-            run_id = wait_for_run_id(home)
-            time.sleep(0.3)  # a few polls in
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=15)
-        finally:
-            proc.kill()
+        proc, run_id, out, err = stop_mid_poll(spec, s, home, signal.SIGTERM)
         assert proc.returncode == 143, err
         assert err.splitlines() == [f"terminated: run {run_id} keeps going on the server; resume with: maestro runs attach {run_id}"]
         assert out == ""
