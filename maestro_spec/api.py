@@ -159,7 +159,7 @@ def _read(source) -> tuple[str, str | None, Path | None]:
     else:
         raise TypeError(f"expected a path or an open file, not {type(source).__name__}")
     if isinstance(data, str):
-        return _normalized(data), name, folder
+        return data, name, folder  # _compile normalizes it, as it does any text
     try:
         return decode(data, name or "<file>").text, name, folder
     except InputFileError as e:

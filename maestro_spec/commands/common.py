@@ -46,12 +46,11 @@ def write_or_echo(text: str, output: str | None) -> None:
         raise fail(f"cannot write {output}: {e.strerror or e}") from None
 
 
-def report(source: Source, fmt: str, *, stdout_is_data: bool = True) -> None:
+def report(source: Source, fmt: str) -> None:
     """Print diagnostics. One rule for every command and format: they go to
     stderr; stdout carries only a command's data (compile's body, run's
     result, fmt -'s text), so `maestro check --output-format json x 2> d.jsonl`
-    is as parseable as compile's. (stdout_is_data: no longer read; accepted
-    until every caller drops it.)"""
+    is as parseable as compile's."""
     if source.compiled.diagnostics:
         click.echo(render(fmt, source.path, source.compiled.diagnostics, source.text), err=True)
 

@@ -100,7 +100,7 @@ def _compile_all(paths, vars, output_format):
             click.secho(f"error: {e}", fg="red", err=True)
             code = EXIT_USAGE
             continue
-        report(source, output_format, stdout_is_data=True)
+        report(source, output_format)
         if count_errors(source.compiled.diagnostics) or source.compiled.request is None:
             errors += 1
             code = max(code, spec_exit_code(source.compiled.diagnostics))

@@ -69,10 +69,10 @@ def list_runs(limit, as_json):
     print_table(out, records_table(records, out))
 
 
-def _find(ident: str, store=None):
+def _find(ident: str):
     if not ident.strip():
         raise fail("an empty ID matches no run; give a run id or record id (or a prefix) from `maestro runs list`")
-    store = store or _open_store()
+    store = _open_store()
     found = store.find(ident)
     _name_skipped(store)
     if found is None:
@@ -100,7 +100,9 @@ def show_run(ident, as_json):
     if record.unfinished and record.is_local:
         click.echo("  hint: its built-in local server has stopped, so it cannot be resumed; `maestro runs prune` removes such records", err=True)
     elif record.unfinished and record.run_id:
-        click.echo(f"  hint: resume with: maestro runs attach {_printable(record.run_id)}", err=True)
+        from ..runtime.errors import attach_command
+
+        click.echo(f"  hint: resume with: {attach_command(record.run_id)}", err=True)
     elif record.unfinished:
         click.echo("  hint: the server never named the run, but one may exist: check your AI21 account before running again", err=True)
 

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..compiler.params import value_files
 from ..transport import DEFAULT_BASE_URL
 from ..exitcodes import EXIT_OK, EXIT_TERMINATED
 from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_SETTLE
@@ -75,8 +76,7 @@ def watch(path, var_args, var_files, run_, local, base_url, max_runs, settle, ti
     if not os.path.lexists(path):
         raise fail(f"{path}: no such file")
     var_args = parsed_var_args(var_args)  # a malformed --var is a usage error now, not on every save
-    value_files = [*var_files, *(str(arg.path) for arg in var_args if arg.path is not None)]
-    problem = next(filter(None, map(input_problem, [path, *value_files])), None)
+    problem = next(filter(None, map(input_problem, [path, *map(str, value_files(var_args, var_files))])), None)
     if problem:
         raise fail(problem)
     run_ = run_ or local or bool(base_url)

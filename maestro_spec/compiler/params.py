@@ -58,6 +58,12 @@ def var_text(value) -> str | None:
     return None
 
 
+def value_files(var_args: "Sequence[VarArg]" = (), var_files: "Sequence[str]" = ()) -> list[Path]:
+    """The files load_vars reads, in its order, without reading them (watch
+    follows them; the language server asks the editor to)."""
+    return [*map(Path, var_files), *(arg.path for arg in var_args if arg.path is not None)]
+
+
 def load_vars(var_args: "Sequence[VarArg]" = (), var_files: "Sequence[str]" = ()) -> Vars:
     """--var-file values first, then --var (a --var overrides a file's value).
     var_args are parsed already (maestro_spec.varargs.parse_var_args)."""

@@ -24,7 +24,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..compiler.fmt import FormatError, format_text
-from ..compiler.params import Vars, load_vars
+from ..compiler.params import Vars, load_vars, value_files
 from ..varargs import VarUsageError, parse_var_args
 from . import completion, fixes, hover, navigation
 from .analysis import Analysis, analyse, is_json, lsp_diagnostics
@@ -200,7 +200,7 @@ class MaestroServer(LanguageServer):
 
     def var_paths(self) -> list[str]:
         """The files param values are read from (--var-file, --var NAME=@FILE)."""
-        return [str(p.resolve()) for p in self.vars().files]
+        return [str(p.resolve()) for p in value_files(self.var_args, self.var_files)]
 
     async def watch_var_files(self) -> None:
         """Ask the editor to tell us when a var file changes (its values and

@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 
-from ..compiler.params import load_vars
+from ..compiler.params import load_vars, value_files
 from ..compiler.sources import InputFileError, compile_path
 from ..runtime.defaults import DEFAULT_MAX_RUNS, DEFAULT_SETTLE
 from ..varargs import parse_var_args
@@ -92,7 +92,7 @@ class Session:
 
     async def main(self) -> WatchSummary:
         started = time.monotonic()
-        self.inputs.follow(load_vars(self.var_args, self.var_files).files)
+        self.inputs.follow(value_files(self.var_args, self.var_files))
         self.inputs.changed()
         self.rebuild(())
         ticker = asyncio.create_task(self._tick()) if self.view.animated and self.runner else None

@@ -7,8 +7,9 @@ Both views are told the same events by the loop (loop.py) and the runner
   timestamp, so a piped or logged session reads top to bottom.
 - TerminalView keeps one frame (header, diagnostics, the run, a footer) and
   redraws it over itself: cursor home, each line followed by erase-to-end,
-  then erase-below. It never clears with ESC[2J, which many terminals push
-  into the scrollback, so ticking the run's elapsed time does not flood it;
+  then erase-below. It clears with ESC[2J once, before the first frame, never
+  on a redraw (many terminals push a clear into the scrollback), so ticking
+  the run's elapsed time does not flood it;
   a frame taller than the window is cut so that it never scrolls.
 """
 
