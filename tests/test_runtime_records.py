@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from maestro_spec.compiler.credentials import REDACTED
-from maestro_spec.runtime.record import read_record
+from maestro_spec.runtime.record import MAX_RECORD_DEPTH, read_record
 from maestro_spec.runtime.store import RunStore, canonical_hash
 
 from .runtime_support import FAST, SPEC_OK, invoke, records, runs_created, server, write_spec
@@ -150,7 +150,7 @@ def test_the_reader_says_why_a_record_is_refused(home):
     assert reasons["created-at-5"] == "'created_at' is a number, not str"
     assert reasons["response-list"] == "'response' is a list, not object or null"
     assert reasons["deep-list"] == "is nested too deeply to be a record"
-    assert reasons["deep-object"] == "'request' is nested more than 64 levels deep"
+    assert reasons["deep-object"] == f"'request' is nested more than {MAX_RECORD_DEPTH} levels deep"
 
 
 @pytest.mark.parametrize("response", [{"id": "run-good", "status": ["not", "a", "status"]}, {"id": "run-good", "result": _nested(100)}])
@@ -334,3 +334,19 @@ def test_escapes_read_from_a_record_are_shown_not_obeyed(home):
     attached = invoke(["runs", "attach", "\x1b]52"])
     assert attached.exit_code == 2
     assert "\x1b" not in attached.stderr and "\\x1b]52;c;SGk=\\x07run-esc" in attached.stderr
+
+
+def test_a_spec_nested_as_deep_as_the_language_allows_runs_and_its_record_reads_back(tmp_path, home):
+    """The compiler, the local server and the record reader agree on depth:
+    what compiles is accepted, run, recorded and listed (not skipped)."""
+    from maestro_spec.compiler.parse import MAX_NESTING
+
+    deep = "{ a " * (MAX_NESTING - 2) + '{ type "string" }' + " }" * (MAX_NESTING - 2)  # with output_type's block: the limit
+    spec = write_spec(tmp_path, "deep.maestro", f'input "Say hello"\noutput_type {{ type "object" properties {deep} }}\n')
+    with server(run_seconds=0.0) as s:
+        result = invoke(["run", spec, "--base-url", s.base_url, *FAST])
+    assert result.exit_code == 0, result.stderr
+    listed = invoke(["runs", "list"])
+    assert listed.exit_code == 0 and "skipped" not in listed.stderr, listed.stderr
+    [record] = records(home)
+    assert record["status"] == "completed"

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..compiler.limits import TERMINAL_STATUSES
+from ..sanitize import depth
 
 RECORD_VERSION = 1
 LOCAL_TARGET = "local"  # the target of runs on the embedded --local server
@@ -178,25 +179,16 @@ def usable_response(record: RunRecord) -> RunRecord:
     return record
 
 
-# Deeper than any request or Run object; deep enough to break recursive code
-# (copying, rendering) further on.
-MAX_RECORD_DEPTH = 64
+# Deeper than anything the runtime writes: a request compiled from a spec
+# (values nest at most parse.MAX_NESTING = 100, plus the few levels of
+# tools[].function.parameters.properties), a Run read by answer.py (at most
+# MAX_JSON_DEPTH = 100); still far from breaking recursive code (copying,
+# rendering) further on.
+MAX_RECORD_DEPTH = 128
 
 
 def _too_deep(value) -> bool:
-    """Whether lists and objects nest deeper than MAX_RECORD_DEPTH (level by level, no recursion)."""
-    level, depth = [value], 0
-    while level:
-        depth += 1
-        if depth > MAX_RECORD_DEPTH:
-            return True
-        deeper = []
-        for node in level:
-            for child in node.values() if isinstance(node, dict) else node:
-                if isinstance(child, (dict, list)):
-                    deeper.append(child)
-        level = deeper
-    return False
+    return depth(value, MAX_RECORD_DEPTH) > MAX_RECORD_DEPTH
 
 
 def _is_run(response: dict) -> bool:

@@ -17,9 +17,10 @@ import math
 from starlette.requests import ClientDisconnect, Request
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
-# Deeper than any real request (an output_type schema included); keeps every
+# Deeper than any request the compiler emits (values nest at most
+# parse.MAX_NESTING = 100, plus a few levels of tools[]); keeps every
 # recursive walk of the body (the checker, the simulation) far from Python's limit.
-MAX_DEPTH = 64
+MAX_DEPTH = 128
 # Time for the whole body once the head has arrived: a client dripping bytes
 # must not hold a connection and a buffer forever.
 BODY_SECONDS = 30.0
