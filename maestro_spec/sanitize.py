@@ -1,6 +1,6 @@
 """What a server says, made safe: secrets taken out of values, text made safe for a terminal.
 
-Two rules, one function each:
+Two rules, each with its functions:
 
 - `scrub(data, secrets)`: a copy of a JSON value with every secret (the API
   key, each tool header value) replaced by REDACTED inside strings and
@@ -12,9 +12,12 @@ Two rules, one function each:
   shown as visible escapes (`\\x1b`, `\\u202e`), so server text cannot clear
   the screen, write the clipboard or reorder a line. Newlines and tabs stay
   (results and reasons have layout); `one_line()` folds them for one-line
-  fields (names, ids, finish reasons, error messages).
+  fields (names, ids, finish reasons, error messages); `json_for_terminal`
+  does the same for serialized JSON, `shown_id` for a run id.
 
-Standard library only.
+`depth(data, limit)` measures nesting without recursion, for every reader
+that bounds it (answers, records, decompile). Standard library only, shared
+by the runtime, the server and the compiler.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 # Everything a terminal may act on: C0 but tab and newline, DEL, C1; the bidi
 # embeddings, overrides and isolates; and the line/paragraph separators.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-_UNSAFE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _visible(match: re.Match) -> str:
@@ -50,7 +52,7 @@ def one_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > 4 * limit:
         text = text[: 4 * limit]  # do not fold megabytes to show a few hundred characters
     text = " ".join(_SURROGATES.sub("\ufffd", text).split())
-    text = _UNSAFE_ONE_LINE.sub(_visible, text)
+    text = _UNSAFE.sub(_visible, text)  # split() has taken tabs and newlines already
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 3)] + "..."
     return text

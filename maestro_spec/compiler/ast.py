@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from .diagnostics import Span
+from .strings import PLACEHOLDER_RE, offset_span
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,6 @@ class Placeholder:
     @property
     def span(self) -> Span:
         if self._span is None:
-            from .strings import offset_span
-
             self._span = offset_span(self._raw, self._token, self._begin, self._begin + self.end_pos - self.start_pos)
         return self._span
 
@@ -67,15 +66,11 @@ class Placeholders:
     @property
     def names(self) -> frozenset[str]:
         if self._names is None:
-            from .strings import PLACEHOLDER_RE
-
             self._names = frozenset(PLACEHOLDER_RE.findall(self._raw)) if "{{" in self._raw else frozenset()
         return self._names
 
     def _all(self) -> tuple[Placeholder, ...]:
         if self._nodes is None:
-            from .strings import PLACEHOLDER_RE
-
             raw, token = self._raw, self._token
             self._nodes = tuple(Placeholder(m[1], raw, token, m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(raw)) if self.names else ()
         return self._nodes

@@ -42,10 +42,7 @@ class Emitted:
 def params_path(kind: str) -> tuple[str, ...] | None:
     """Where a tool type's `parameter` rows go on the wire (http: function.parameters)."""
     tool = L.TOOLS.get(kind)
-    for path, f in tool.leaves() if tool else ():
-        if isinstance(f.kind, L.Params):
-            return path
-    return None
+    return tool.params_path if tool else None
 
 
 def ordered(obj: dict, fields) -> dict:

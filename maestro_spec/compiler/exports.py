@@ -107,9 +107,10 @@ def _note(body) -> str:
     )
 
 
-def _json_with(body, render_secret) -> str:
-    """Pretty JSON where each Secret is written by render_secret (the text
-    that goes between its quotes, already in the target's syntax)."""
+def _json_with(body) -> tuple[str, list]:
+    """Pretty JSON with a mark in place of each Secret, and (mark as it stands
+    in the JSON text, Secret) pairs: the caller writes each secret in its
+    target's syntax where its mark is."""
     secrets = _secrets(body)
     marks = {id(s): f"\x00{i}\x00" for i, s in enumerate(secrets)}
 
@@ -123,7 +124,7 @@ def _json_with(body, render_secret) -> str:
         return v
 
     text = json.dumps(plain(body), indent=2, ensure_ascii=False)
-    return text, [(json.dumps(marks[id(s)])[1:-1], s) for s in secrets], render_secret
+    return text, [(json.dumps(marks[id(s)])[1:-1], s) for s in secrets]
 
 
 def _json(body: dict) -> str:
@@ -141,7 +142,7 @@ def to_curl(body: dict, base_url: str = DEFAULT_BASE_URL) -> str:
     body = with_references(body, {})
     secrets = _secrets(body)
     if any(not s.left_out for s in secrets):
-        text, marks, _ = _json_with(body, None)
+        text, marks = _json_with(body)
         text = re.sub(r"[\\$`]", lambda m: "\\" + m.group(0), text)
         for mark, secret in marks:
             shown = "".join(
@@ -253,7 +254,7 @@ def to_http(body: dict, base_url: str = DEFAULT_BASE_URL) -> str:
     body = with_references(body, {})
     data = _json(_redacted(body))
     return (
-        _note(body).replace("# ", "# ", 1)
+        _note(body)
         + f"POST {parts.path}{RUNS_PATH} HTTP/1.1\n"
         f"Host: {host}\n"
         f"Authorization: Bearer ${KEY_ENV}\n"

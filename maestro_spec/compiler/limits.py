@@ -15,6 +15,7 @@ Standard library only: the compile path imports it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -118,7 +119,17 @@ class ToolType:
         yield from _leaves(self.fields, ())
 
     def by_keyword(self) -> dict[str, tuple[tuple[str, ...], Field]]:
+        """spec keyword -> (wire path, Field), worked out once per tool type (read it, do not change it)."""
+        return self._keywords
+
+    @functools.cached_property
+    def _keywords(self) -> dict[str, tuple[tuple[str, ...], Field]]:
         return {f.spec_keyword: (path, f) for path, f in self.leaves() if f.spec_keyword}
+
+    @functools.cached_property
+    def params_path(self) -> tuple[str, ...] | None:
+        """Where the spec's `parameter` rows go on the wire (http: function.parameters), or None."""
+        return next((path for path, f in self.leaves() if isinstance(f.kind, Params)), None)
 
 
 def _leaves(fields, prefix):

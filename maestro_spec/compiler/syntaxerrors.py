@@ -206,13 +206,11 @@ def _unclosed_triple_quote(text: str, pos: int) -> int | None:
 
 
 def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
-    # Lark reports EOF past the text; point at the last token instead (not at
-    # a trailing comment, which is not what is incomplete).
+    # Lark reports EOF past the text; point at the last token instead (lex()
+    # skips comments, so a trailing comment is never taken for it).
     prev = _previous_token(text, len(text))
     pos = prev.end_pos - 1 if prev is not None else max(len(text.rstrip()) - 1, 0)
     after = f" after '{shown_token(prev)}'" if prev is not None else ""
-    if prev is not None and prev.type == "COMMENT":
-        after = ""
     open_block = ""
     if "RBRACE" in expected:
         open_block = " (a '{' block is still open)"

@@ -38,13 +38,9 @@ MAX_REQUIREMENTS = L.MAX_REQUIREMENTS
 MAX_DESCRIPTION_WORDS = L.MAX_DESCRIPTION_WORDS
 
 
-def _has_parameters(tool: L.ToolType) -> bool:
-    return any(isinstance(f.kind, L.Params) for _, f in tool.leaves())
-
-
 # tool type -> the keywords its block takes (and `parameter` rows where it has them).
 TOOL_FIELDS: dict[str, tuple[str, ...]] = {
-    name: tuple(t.by_keyword()) + ((PARAMETER,) if _has_parameters(t) else ()) for name, t in L.TOOLS.items()
+    name: tuple(t.by_keyword()) + ((PARAMETER,) if t.params_path else ()) for name, t in L.TOOLS.items()
 }
 
 
@@ -209,7 +205,7 @@ def snippets() -> list[tuple[str, str, str]]:
             value = f'["${{{n}}}"]' if isinstance(f.kind, L.StrList) else (f'{{ ${{{n}}} }}' if isinstance(f.kind, L.StrMap) else f'"${{{n}}}"')
             rows.append(f"\t{kw} {value}")
             n += 1
-        if _has_parameters(t):
+        if t.params_path:
             rows.append(f'\t{PARAMETER} ${{{n}:name}} ${{{n + 1}:string}} "${{{n + 2}:description}}" {REQUIRED}')
         out.append((head.split(" $")[0], head + " {\n" + "\n".join(rows) + "\n}", f"{name}: {t.doc}"))
     return out

@@ -18,7 +18,9 @@ failures, the interrupt wording), client (HTTP) and reasons (why a call
 failed), record (one run record, read safely) and store (where records live),
 poll (execute/attach), outcome (the data passed between them), batch (many
 runs), render (rich views of runs) over console (consoles and safe cells) and
-progress (the status line), payload (what --json prints).
+progress (the status line), payload (what --json prints); answer (what a
+server's answer means), wire (the Run model), history (how long a request
+took before), connections (the HTTP connection lanes).
 """
 
 from __future__ import annotations

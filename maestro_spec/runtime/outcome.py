@@ -14,7 +14,7 @@ from .defaults import DEFAULT_RUN_TIMEOUT, MAX_RETRIES
 from .answer import read_run
 from .errors import RuntimeFailure
 from ..sanitize import one_line
-from .record import LOCAL_TARGET, RunRecord
+from .record import ERROR, LOCAL_TARGET, UNKNOWN, RunRecord
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class RunOutcome:
         when a run may exist (submission() is MAYBE_CREATED), else `error`."""
         if self.run is not None:
             return self.run.status
-        return "unknown" if submission(self) == P.MAYBE_CREATED else "error"
+        return UNKNOWN if submission(self) == P.MAYBE_CREATED else ERROR
 
     @property
     def exit_code(self) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 from ..compiler.credentials import redact_request, secret_values
 from .wire import Run
@@ -32,7 +31,7 @@ from .client import MaestroClient, RetryNotice
 from .history import RunHistory
 from .outcome import DONE, RETRYING, RUNNING, SUBMITTING, RunOutcome, RunSettings, StatusEvent
 from .policy import poll_schedule
-from .record import ERROR, UNKNOWN, RunRecord, now_iso
+from .record import ERROR, UNKNOWN, RunRecord, now_iso, parse_time
 from .store import RunStore, StoreError
 
 OnStatus = Callable[[StatusEvent], None]
@@ -56,11 +55,9 @@ def make_client(settings: RunSettings, *, max_connections: int = 100) -> Maestro
 
 
 def make_store(settings: RunSettings) -> RunStore | None:
-    # No secrets for the store to replace in its text: every value written is
-    # already free of them (answers are scrubbed by the client, requests
-    # recorded with redact_request, messages redacted), and replacing text
-    # inside serialized JSON corrupts it (a key "1").
-    return RunStore(settings.store_root) if settings.record else None
+    # The store scrubs the key out of every value it writes (values, not the
+    # serialized text): a second guard behind the client's own scrubbing.
+    return RunStore(settings.store_root, secrets=(settings.api_key,)) if settings.record else None
 
 
 class _Run:
@@ -282,10 +279,5 @@ async def _follow(tracker: _Run, client: MaestroClient, origin: float, deadline:
 
 def _age(iso: str | None) -> float:
     """Seconds since an ISO time written by the store (0 if unreadable)."""
-    if not iso:
-        return 0.0
-    try:
-        then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return 0.0
-    return max(0.0, time.time() - then.timestamp())
+    then = parse_time(iso)
+    return 0.0 if then is None else max(0.0, time.time() - then)

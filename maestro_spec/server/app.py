@@ -6,7 +6,7 @@
 
 Every error is JSON, `{"detail": ...}`, like the cloud's. The handlers stay
 thin: judging is rules.py's, answers are simulate.py's, keeping runs is
-store.py's, and faults wrap the whole app (faults.py).
+runs.py's, and faults wrap the whole app (faults.py).
 """
 
 from __future__ import annotations
