@@ -121,11 +121,13 @@ def submission(outcome: RunOutcome) -> str:
     says unknown) or NOT_CREATED (certainly no run: it may be sent again).
 
     The decision for each failure is policy.post_meaning's; the client puts it
-    on the failure as `run_may_exist`."""
-    if outcome.run_id is not None or outcome.run is not None or outcome.cached_from is not None:
+    on the failure as `run_may_exist`. The run's record counts too: a run id
+    in it is a created run, its status `unknown` a run that may exist."""
+    record = outcome.record
+    if outcome.run_id is not None or outcome.run is not None or outcome.cached_from is not None or (record is not None and record.run_id):
         return P.CREATED
     error = outcome.error
-    if error is not None and error.run_may_exist:
+    if (error is not None and error.run_may_exist) or (record is not None and record.status == UNKNOWN):
         return P.MAYBE_CREATED
     return P.NOT_CREATED
 

@@ -59,17 +59,13 @@ def created_no_run(outcome) -> bool:
     same request again cannot pay for a second one).
 
     The decision is the runtime's one rule (outcome.submission, from
-    policy.post_meaning): only a refusal before a run can exist says so. A
-    record marked `unknown` or holding a run id counts as created too.
+    policy.post_meaning and the run's record): only a refusal before a run
+    can exist says so.
     """
     from ..runtime import policy as P
     from ..runtime.outcome import submission
-    from ..runtime.record import UNKNOWN
 
-    record = outcome.record
-    if outcome.error is None or (record is not None and (record.run_id or record.status == UNKNOWN)):
-        return False
-    return submission(outcome) == P.NOT_CREATED
+    return outcome.error is not None and submission(outcome) == P.NOT_CREATED
 
 
 def post_in_doubt(job: RunJob) -> bool:
