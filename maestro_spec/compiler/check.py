@@ -23,6 +23,7 @@ from .params import Vars
 from .parse import STATEMENT_KEYWORDS
 from .strings import PLACEHOLDER_RE
 from .suggest import did_you_mean
+from .syntaxerrors import TOOL_TYPE_HINT
 from .tool_rules import an
 
 _SINGLE_VALUED = (ast.Input, ast.Model, ast.Budget, ast.Language, ast.Include, ast.SystemPrompt, ast.OutputType)
@@ -120,7 +121,7 @@ class _StatementChecker(ast.Visitor):
                     C.SYNTAX_ERROR,
                     f"'tool' has no value: the '{kind}' on line {tool.type.span.line} was read as its type",
                     tool.span,
-                    "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL",
+                    TOOL_TYPE_HINT,
                     ("tools", i, "type"),
                 )
             )

@@ -17,7 +17,7 @@ from ..sanitize import depth
 from . import limits as L
 from .emit import ordered, params_path
 from .fmt import WIDTH, format_text
-from .parse import MAX_NESTING
+from .parse import MAX_NESTING, STATEMENT_KEYWORDS
 from .strings import PLACEHOLDER_RE, dedent_long, unescape
 
 _SHORT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
@@ -201,8 +201,6 @@ def _keyword(word: str) -> bool:
 def _word(text: str, *, label: bool = False) -> str:
     """A block key, or a tool's label: bare when it is a name (a label that
     is not a statement keyword, which would start a new statement), quoted otherwise."""
-    from .parse import STATEMENT_KEYWORDS
-
     bare = _NAME_RE.match(text) and not (label and (text in STATEMENT_KEYWORDS or _keyword(text)))
     return text if bare else _string(text, 0, short=True)
 

@@ -38,12 +38,14 @@ _TERMINAL_NAMES = {
 }
 _STATEMENT_TERMINALS = {k.upper() for k in STATEMENT_KEYWORDS}
 
-# What a NAME means after each keyword, for friendlier messages.
+# What a NAME means after each keyword, for friendlier messages (check.py
+# says TOOL_TYPE_HINT too, when a tool's type was read as its value).
+TOOL_TYPE_HINT = "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL"
 _VALUE_HINTS = {
     "budget": "budget takes one of: low, medium, high (unquoted)",
     "language": "language takes a language name, unquoted: language french",
     "include": "include takes unquoted names: include data_sources, requirements_result",
-    "tool": "tool takes a tool type: tool web_search, tool file_search, tool http NAME, tool mcp LABEL",
+    "tool": TOOL_TYPE_HINT,
     "parameter": 'parameter NAME TYPE "description" [required], e.g. parameter city string "The city" required',
     "param": "param takes a name: param document, or param tone = \"friendly\"",
 }
