@@ -26,7 +26,7 @@ def _terminal(name: str) -> re.Pattern:
 NEW = {name: _terminal(name) for name in OLD}
 
 # The characters that matter to these regexes, and a few that do not.
-pieces = st.lists(st.sampled_from(['"', '"""', '""', "\\", "\\\\", '\\"', "\n", "\r\n", "a", " ", "{{x}}", "é"]), max_size=30)
+pieces = st.lists(st.sampled_from(['"', '"""', '""', "\\", "\\\\", '\\"', "\n", "\r\n", "a", " ", "{{x}}", "é", "\x00", "\t", "\x7f", "\U0001f600", "]", "["]), max_size=30)
 
 
 @settings(max_examples=600, deadline=None)
