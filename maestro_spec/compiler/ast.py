@@ -1,16 +1,15 @@
-"""The spec's AST: small frozen dataclasses, each with the span it came from."""
+"""The spec's AST: small frozen records (frozen.Frozen), each with the span it came from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
 from .diagnostics import Span
+from .frozen import Frozen
 from .strings import PLACEHOLDER_RE, offset_span
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(Frozen):
     value: str
     span: Span
 
@@ -106,8 +105,7 @@ class Placeholders:
 NO_PLACEHOLDERS = Placeholders("", Span(1, 1, 1, 1))
 
 
-@dataclass(frozen=True, slots=True)
-class Str:
+class Str(Frozen):
     """A string literal: `value` is unescaped (and dedented if triple-quoted),
     with {{placeholders}} still in it; they are filled in by emit."""
 
@@ -117,38 +115,32 @@ class Str:
     placeholders: Placeholders = NO_PLACEHOLDERS
 
 
-@dataclass(frozen=True, slots=True)
-class Number:
+class Number(Frozen):
     value: int | float
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Bool:
+class Bool(Frozen):
     value: bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Null:
+class Null(Frozen):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class List:
+class List(Frozen):
     items: tuple["Value", ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Frozen):
     key: Union[Name, Str]
     value: "Value"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(Frozen):
     """{ key value ... }: a JSON object; keys are bare names or strings."""
 
     entries: tuple[Entry, ...]
@@ -159,36 +151,31 @@ class Block:
 Value = Union[Str, Number, Bool, Null, Name, List, Block]
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(Frozen):
     role: Name
     content: Str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(Frozen):
     value: Union[Str, tuple[Message, ...]]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(Frozen):
     name: Str
     description: Str
     mandatory: Span | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ToolField:
+class ToolField(Frozen):
     key: Name
     value: Value
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(Frozen):
     """parameter NAME TYPE "description" [required] [{ more schema keywords }], in an http tool."""
 
     name: Union[Name, Str]
@@ -199,8 +186,7 @@ class Parameter:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Tool:
+class Tool(Frozen):
     type: Name
     label: Name | Str | None  # an http tool's function name, an mcp tool's server label
     fields: tuple[ToolField, ...]
@@ -208,44 +194,37 @@ class Tool:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Model:
+class Model(Frozen):
     refs: tuple[Union[Name, Str], ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Budget:
+class Budget(Frozen):
     value: Name
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Include:
+class Include(Frozen):
     values: tuple[Name, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Language:
+class Language(Frozen):
     value: Name
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class SystemPrompt:
+class SystemPrompt(Frozen):
     value: Str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class OutputType:
+class OutputType(Frozen):
     value: Union[Block, Str]  # a JSON Schema, or the path of a .json file next to the spec
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(Frozen):
     name: Name
     default: Str | None
     span: Span
@@ -268,16 +247,14 @@ KEYWORDS: dict[type, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
+class Spec(Frozen):
     statements: tuple[Statement, ...]
 
     def of(self, kind: type) -> list:
         return [s for s in self.statements if isinstance(s, kind)]
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(Frozen):
     """A # comment. Not in the Spec (the grammar ignores comments): parse()
     returns them beside it, in source order, and fmt places each by its span."""
 

@@ -6,15 +6,13 @@ reads every code from codes.py (CODES), so docs and tests can enumerate them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .codes import ALL, Severity
+from .frozen import Frozen
 
 JsonPath = tuple  # ("requirements", 3, "description")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(Frozen):
     """A 1-based, end-exclusive text range (columns count characters)."""
 
     line: int
@@ -41,21 +39,19 @@ def span_at(text: str, pos: int, length: int = 1) -> Span:
     return Span(line, col, line, col + max(end - pos, 1), pos, max(end, pos + 1))
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(Frozen):
     message: str
     span: Span | None = None
     path: JsonPath | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Frozen):
     code: str
     message: str
     span: Span | None = None
     hint: str | None = None
     path: JsonPath | None = None
-    related: tuple[Related, ...] = field(default=())
+    related: tuple[Related, ...] = ()
 
     @property
     def severity(self) -> Severity:

@@ -10,11 +10,12 @@ is read from the API table in limits.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from . import ast
 from . import limits as L
 from .diagnostics import Diagnostic, JsonPath, Span
+from .frozen import replace
 from .strings import substitute
 
 

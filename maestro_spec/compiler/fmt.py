@@ -8,11 +8,11 @@ and comments) before it is returned.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
 from .fmtprinter import INDENT, WIDTH, SpecPrinter
+from .frozen import Frozen, fields
 from .parse import parse
 
 __all__ = ["INDENT", "WIDTH", "FormatError", "Formatted", "format_text"]
@@ -51,11 +51,11 @@ def format_text(source: str) -> Formatted:
 
 def _shape(node):
     """An AST without positions: what fmt must preserve."""
-    if dataclasses.is_dataclass(node):
+    if isinstance(node, Frozen):
         return tuple(
-            (f.name, bool(getattr(node, f.name)) if f.name in ("mandatory", "required") else _shape(getattr(node, f.name)))
-            for f in dataclasses.fields(node)
-            if f.name not in ("span", "placeholders")
+            (name, bool(getattr(node, name)) if name in ("mandatory", "required") else _shape(getattr(node, name)))
+            for name in fields(node)
+            if name not in ("span", "placeholders")
         ) + (type(node).__name__,)
     if isinstance(node, tuple):
         return tuple(_shape(n) for n in node)

@@ -15,78 +15,66 @@ Standard library only: the compile path imports it.
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass
+
+from .frozen import Frozen
 
 # ------------------------------------------------------------- value kinds
 # A kind says what JSON value a field holds; the checker judges by it.
 
 
-@dataclass(frozen=True)
-class Str:
+class Str(Frozen):
     nonblank: bool = False
     form: str | None = None  # "absolute_url": an http(s) URL with a host
 
 
-@dataclass(frozen=True)
-class Bool:
+class Bool(Frozen):
     pass
 
 
-@dataclass(frozen=True)
-class Int:
+class Int(Frozen):
     min: int | None = None
     max: int | None = None
 
 
-@dataclass(frozen=True)
-class Num:
+class Num(Frozen):
     min: float | None = None
     max: float | None = None
 
 
-@dataclass(frozen=True)
-class Enum:
+class Enum(Frozen):
     choices: tuple[str, ...]
     bare: bool = True  # the spec may write the value unquoted
 
 
-@dataclass(frozen=True)
-class StrList:
+class StrList(Frozen):
     form: str | None = None  # "url_prefix": each item in one of URL_PREFIX_FORMS
 
 
-@dataclass(frozen=True)
-class StrMap:
+class StrMap(Frozen):
     """A map of strings (headers)."""
 
 
-@dataclass(frozen=True)
-class Obj:
+class Obj(Frozen):
     """A free JSON object the API passes on (labels_filter, context)."""
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(Frozen):
     """A JSON Schema object (output_type)."""
 
 
-@dataclass(frozen=True)
-class Params:
+class Params(Frozen):
     """An http tool's parameters: {type: object, properties: {NAME: {type,
     description}}, required: [NAME]}; written in a spec as `parameter` rows."""
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(Frozen):
     """A nested object with fields of its own (an http tool's function, endpoint)."""
 
     fields: tuple["Field", ...]
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Frozen):
     name: str  # the key on the wire
     kind: object
     doc: str = ""
@@ -104,8 +92,7 @@ class Field:
         return self.name if self.keyword == "" else self.keyword
 
 
-@dataclass(frozen=True)
-class ToolType:
+class ToolType(Frozen):
     name: str
     doc: str
     fields: tuple[Field, ...]
@@ -118,18 +105,27 @@ class ToolType:
         """(wire path, Field) for every field that holds a value, nested ones included."""
         yield from _leaves(self.fields, ())
 
+    # Not fields: what by_keyword() and params_path work out, once per tool type.
+    __slots__ = ("_keywords", "_params_path")
+
     def by_keyword(self) -> dict[str, tuple[tuple[str, ...], Field]]:
         """spec keyword -> (wire path, Field), worked out once per tool type (read it, do not change it)."""
-        return self._keywords
+        try:
+            return self._keywords
+        except AttributeError:
+            found = {f.spec_keyword: (path, f) for path, f in self.leaves() if f.spec_keyword}
+            object.__setattr__(self, "_keywords", found)
+            return found
 
-    @functools.cached_property
-    def _keywords(self) -> dict[str, tuple[tuple[str, ...], Field]]:
-        return {f.spec_keyword: (path, f) for path, f in self.leaves() if f.spec_keyword}
-
-    @functools.cached_property
+    @property
     def params_path(self) -> tuple[str, ...] | None:
         """Where the spec's `parameter` rows go on the wire (http: function.parameters), or None."""
-        return next((path for path, f in self.leaves() if isinstance(f.kind, Params)), None)
+        try:
+            return self._params_path
+        except AttributeError:
+            found = next((path for path, f in self.leaves() if isinstance(f.kind, Params)), None)
+            object.__setattr__(self, "_params_path", found)
+            return found
 
 
 def _leaves(fields, prefix):

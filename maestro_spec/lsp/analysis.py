@@ -3,7 +3,6 @@ index of its params and {{placeholders}} for navigation and hover."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from lsprotocol import types as lsp
@@ -11,6 +10,7 @@ from lsprotocol import types as lsp
 from ..compiler import ast
 from ..compiler.pipeline import Compiled, compile_text
 from ..compiler.diagnostics import Diagnostic, Span
+from ..compiler.frozen import Frozen, fields
 from ..compiler.jsonbody import check_json_text
 from ..compiler.params import Vars
 from .textpos import Text, to_range
@@ -79,9 +79,9 @@ def strings_of(node):
     elif isinstance(node, tuple):
         for n in node:
             yield from strings_of(n)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for f in dataclasses.fields(node):
-            yield from strings_of(getattr(node, f.name))
+    elif isinstance(node, Frozen):
+        for name in fields(node):
+            yield from strings_of(getattr(node, name))
 
 
 def _index(out: Analysis, spec: ast.Spec, source: str) -> None:
