@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from maestro_spec.compiler.diagnostics import Diagnostic, Span
 from maestro_spec.compiler.report import EXCERPT_WIDTH, render_json, render_text
-from maestro_spec.compiler.strings import dedent_lines, offset_span
+from maestro_spec.compiler.strings import PLACEHOLDER_RE, dedent_lines, dedent_text, offset_span, substitute
 
 
 def _naive_span(raw: str, start: Span, begin: int, end: int) -> Span:
@@ -119,6 +119,42 @@ def test_lines_are_split_on_newlines_only():
 @given(st.lists(st.lists(st.sampled_from([" ", "\t", "a", "b c", "\r", "\x0c", "\u00a0", "é"]), max_size=8).map("".join), max_size=8))
 def test_dedent_lines_is_textwraps_dedent(lines):
     assert dedent_lines(lines) == textwrap.dedent("\n".join(lines))
+
+
+# Lines shaped like real triple-quoted bodies (a shared margin, deeper lines,
+# empty and space-only lines), so the fast path and its way out both run.
+_body_lines = st.lists(
+    st.tuples(st.sampled_from(["", " ", "  ", "    ", "\t", "    \t", "      "]), st.sampled_from(["", "a", "b c", " ", "\t", "\r", "é", "{{x}}"])).map("".join),
+    max_size=10,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_body_lines)
+def test_dedent_text_is_textwraps_dedent(lines):
+    text = "\n".join(lines)
+    assert dedent_text(text) == textwrap.dedent(text)
+
+
+def _substitute_by_regex(text, values):
+    return PLACEHOLDER_RE.sub(lambda m: values.get(m[1], m[0]), text)
+
+
+_pieces = st.sampled_from(["{{a}}", "{{ a }}", "{{b}}", "{{ b}}", "{{c}}", "{{", "}}", "{", "}", "a", "b", "x", " ", "\n"])
+_values = st.dictionaries(st.sampled_from(["a", "b", "xb", "ab"]), st.sampled_from(["", "v", "{", "}", "{{", "}}", "{{a}}", "b", "x", "{{b"]), max_size=4)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_pieces, max_size=24).map("".join), _values)
+def test_substitute_fills_each_placeholder_once_as_re_sub_does(text, values):
+    # Values holding braces or whole placeholders must not be filled again,
+    # nor join the text around them into a new placeholder that is.
+    assert substitute(text, values) == _substitute_by_regex(text, values)
+
+
+def test_substitute_with_many_forms_is_one_pass():
+    text = "".join(f"{{{{p{i}}}}} " for i in range(50))
+    assert substitute(text, {f"p{i}": str(i) for i in range(50)}) == "".join(f"{i} " for i in range(50))
 
 
 def test_placeholders_are_placed_only_when_a_finding_needs_them():

@@ -195,3 +195,34 @@ def test_a_body_nested_deeper_than_a_spec_may_is_refused_not_crashed():
     for n in (MAX_NESTING + 1, 5_000):
         with pytest.raises(NoSpecForm, match=f"nested more than {MAX_NESTING} deep"):
             decompile(body(n))
+
+
+def test_a_string_escapes_exactly_the_characters_it_cannot_hold():
+    # The rule the one-regex escape stands for: backslash, the short escapes,
+    # Unicode categories Cc, Zl and Zp as \uXXXX; quotes and line breaks only
+    # on one line. Checked on every code point up to U+3000 and a sample above.
+    import random
+    import unicodedata
+
+    from maestro_spec.compiler.decompile import _SHORT_ESCAPES, _escape
+
+    def expected(ch, triple):
+        if ch == "\n" and triple:
+            return ch
+        if ch == '"' and not triple:
+            return '\\"'
+        if ch in _SHORT_ESCAPES:
+            return _SHORT_ESCAPES[ch]
+        return f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+
+    points = list(range(0x3000)) + random.Random(0).sample(range(0x3000, 0x110000), 20_000)
+    for cp in points:
+        for triple in (False, True):
+            assert _escape(chr(cp), triple=triple) == expected(chr(cp), triple), (hex(cp), triple)
+
+
+def test_text_that_reads_as_a_placeholder_is_hidden_in_one_pass():
+    from maestro_spec.compiler.decompile import _hide_placeholders
+
+    assert _hide_placeholders("{{a}} and {{{ b }}} and {{") == "{\\u007ba}} and {{\\u007b b }}} and {{"
+    assert _hide_placeholders("x" * 10 + "{{p}}" * 20_000).count("{\\u007bp}}") == 20_000

@@ -6,7 +6,7 @@ from typing import Union
 
 from .diagnostics import Span
 from .frozen import Frozen
-from .strings import PLACEHOLDER_RE, offset_span
+from .strings import PLACEHOLDER_RE, offset_span, placeholder_names
 
 
 class Name(Frozen):
@@ -65,7 +65,7 @@ class Placeholders:
     @property
     def names(self) -> frozenset[str]:
         if self._names is None:
-            self._names = frozenset(PLACEHOLDER_RE.findall(self._raw)) if "{{" in self._raw else frozenset()
+            self._names = placeholder_names(self._raw)
         return self._names
 
     def _all(self) -> tuple[Placeholder, ...]:
