@@ -18,7 +18,7 @@ from . import codes as C
 from . import limits as L
 from .diagnostics import Diagnostic, Related
 from .emit import params_path
-from .envrefs import ENV_PREFIX, LOOKS_LIKE_TOKEN, credential_strings
+from .envrefs import ENV_PREFIX, credential_strings, looks_like_token
 from .params import Vars
 from .parse import STATEMENT_KEYWORDS
 from .strings import PLACEHOLDER_RE
@@ -272,7 +272,7 @@ def param_values(spec: ast.Spec, vars: Vars, require_values: bool, env: Mapping[
     values: dict[str, str] = {}
     secret = {id(s) for s in credential_strings(spec)}
     for s in credential_strings(spec):
-        if not s.placeholders and LOOKS_LIKE_TOKEN.match(s.value.strip()):
+        if not s.placeholders and looks_like_token(s.value.strip()):
             diagnostics.append(
                 Diagnostic(
                     C.LITERAL_CREDENTIAL,
