@@ -5,7 +5,7 @@ plain dicts in and out, keyword-only options, and one exception type,
 SpecError, for any input that does not give a valid request. Nothing here
 changes what the compiler decides; it only shapes its results for a caller.
 `maestro_spec/__init__.py` loads this module on first use, and this module
-loads the compiler (and lark) only when a call needs it.
+loads the compiler (and its parser) only when a call needs it.
 """
 
 from __future__ import annotations

@@ -6,10 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from lark import Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedInput, VisitError
-
 from ..grammar import parse_tree
+from ..grammar.standalone import Token, Transformer, Tree, UnexpectedInput, VisitError, v_args
 from . import ast, codes
 from .diagnostics import Diagnostic, span_of
 from .strings import BadEscape, dedent_long, offset_span, unescape

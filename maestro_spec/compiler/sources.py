@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the compiler (and lark) load when a file is compiled, not before
+if TYPE_CHECKING:  # the compiler (and its parser) load when a file is compiled, not before
     from .pipeline import Compiled
     from .params import Vars
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
 from ..grammar import get_parser
+from ..grammar.standalone import Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from . import ast, codes
 from .diagnostics import Diagnostic, span_at
 from .suggest import did_you_mean

@@ -1,9 +1,13 @@
-"""The .maestro grammar and the one cached LALR parser that loads it.
+"""The .maestro grammar and the one LALR parser generated from it.
 
-Owns maestro.lark and the parser built from it; the compiler turns its trees
-into the AST. Lark is imported on the first call, not with this package.
+Owns maestro.lark and standalone.py, the parser Lark's standalone tool
+generates from it (`python -m maestro_spec.grammar.build` rewrites it after a
+grammar change); the compiler turns its trees into the AST. standalone.py
+loads with the compiler, not with this package, and the parser is built from
+its tables on the first call; the lark package is never imported: Tree, Token,
+Transformer and the syntax-error exceptions are standalone.py's own classes.
 
-May import: nothing (of maestro_spec; lark only)
+May import: nothing (of maestro_spec; the standard library only at run time, lark in build.py)
 """
 
 from __future__ import annotations
@@ -20,16 +24,15 @@ _COMMENTS: contextvars.ContextVar[list | None] = contextvars.ContextVar("maestro
 
 
 def get_parser():
-    """The spec parser, built once per process; Lark's on-disk cache spares
-    later processes the LALR table construction (keyed by grammar, options
-    and Lark version)."""
+    """The spec parser, loaded once per process from standalone.py's ready
+    LALR tables (no table construction, no cache file, no lark import)."""
     return _spec_parser()
 
 
 def parse_tree(text: str, *, comments: bool = False):
-    """The parse tree of text (lark.UnexpectedInput on a syntax error) and,
-    with comments=True, its COMMENT tokens in source order, collected during
-    the one parse (else an empty list: compile does not pay for them)."""
+    """The parse tree of text (standalone.UnexpectedInput on a syntax error)
+    and, with comments=True, its COMMENT tokens in source order, collected
+    during the one parse (else an empty list: compile does not pay for them)."""
     if not comments:
         return get_parser().parse(text), []
     found: list = []
@@ -50,14 +53,6 @@ def _keep_comment(tok):
 
 @functools.lru_cache(maxsize=None)
 def _spec_parser():
-    from lark import Lark
+    from .standalone import Lark_StandAlone
 
-    return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        lexer_callbacks={"COMMENT": _keep_comment},
-        cache=True,
-    )
+    return Lark_StandAlone(lexer_callbacks={"COMMENT": _keep_comment})
