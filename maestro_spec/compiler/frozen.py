@@ -58,28 +58,29 @@ class Frozen(metaclass=_FrozenMeta):
     __slots__ = ()
 
     def __init__(self, *args, **kwargs):
-        setters = self._setters
-        if not kwargs and len(args) == len(setters):
+        setters, given = self._setters, len(args)
+        if given == len(setters) and not kwargs:
             for put, value in zip(setters, args):
                 put(self, value)
             return
-        names, cls = self._fields, type(self).__qualname__
-        if len(args) > len(names):
-            raise TypeError(f"{cls}() takes {len(names)} arguments but {len(args)} were given")
-        for i, name in enumerate(names):
-            if i < len(args):
-                if name in kwargs:
-                    raise TypeError(f"{cls}() got multiple values for argument {name!r}")
-                value = args[i]
-            elif name in kwargs:
+        names = self._fields
+        if given > len(names):
+            raise TypeError(f"{type(self).__qualname__}() takes {len(names)} arguments but {given} were given")
+        for put, value in zip(setters, args):
+            put(self, value)
+        defaults = self._defaults
+        for name, put in zip(names[given:], setters[given:]):
+            if name in kwargs:
                 value = kwargs.pop(name)
-            elif name in self._defaults:
-                value = self._defaults[name]
+            elif name in defaults:
+                value = defaults[name]
             else:
-                raise TypeError(f"{cls}() missing required argument {name!r}")
-            setters[i](self, value)
+                raise TypeError(f"{type(self).__qualname__}() missing required argument {name!r}")
+            put(self, value)
         if kwargs:
-            raise TypeError(f"{cls}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+            name = next(iter(kwargs))
+            problem = "multiple values for argument" if name in names else "an unexpected keyword argument"
+            raise TypeError(f"{type(self).__qualname__}() got {problem} {name!r}")
 
     def __setattr__(self, name, value):
         raise FrozenError(f"cannot assign to field {name!r} of a frozen {type(self).__qualname__}")
