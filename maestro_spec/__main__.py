@@ -1,5 +1,5 @@
 """`python -m maestro_spec`: the same as the `maestro` command."""
 
-from .cli import run
+from .entry import start
 
-run()
+start()

@@ -153,7 +153,7 @@ def compile(path, var_args, var_files, output, emit, base_url, reveal_secrets, o
     SDK: client.beta.maestro.runs.create(**json.load(f)). Diagnostics go to
     stderr; - reads the spec from stdin.
     """
-    import json
+    from .compiler.emit import json_body
 
     if base_url and emit == "json":
         raise click.UsageError("--base-url goes with --emit curl, python or http")
@@ -172,7 +172,7 @@ def compile(path, var_args, var_files, output, emit, base_url, reveal_secrets, o
             request = redact_request(request)
             shown = ", ".join(format_path(p) for p in hidden[:3]) + (", ..." if len(hidden) > 3 else "")
             click.echo(f"note: {len(hidden)} header value{'s' if len(hidden) > 1 else ''} written <redacted> ({shown}); --reveal-secrets writes them", err=True)
-        body = json.dumps(request, indent=2, ensure_ascii=False) + "\n"
+        body = json_body(request)
     else:
         from .transport import BaseURLError
         from .compiler.exports import render_export

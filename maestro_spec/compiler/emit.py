@@ -10,6 +10,7 @@ is read from the API table in limits.py.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from . import ast
@@ -249,3 +250,8 @@ def emit(spec: ast.Spec, values: dict[str, str], *, schema_file: dict | None = N
     read); schema_file: the JSON Schema an `output_type "file.json"` names,
     already read (check.py reads it, and reports when it cannot)."""
     return _Emitter(values, schema_file).visit(spec)
+
+
+def json_body(request: dict) -> str:
+    """The request's JSON text, as `maestro compile` writes it."""
+    return json.dumps(request, indent=2, ensure_ascii=False) + "\n"
