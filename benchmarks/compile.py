@@ -3,8 +3,9 @@
     python benchmarks/compile.py [--runs 15] [--max-size 10] [--quick]
 
 1. Whole processes, interleaved (one run of each command per round, median
-   of the rounds): `maestro compile examples/invoice.maestro` beside the
-   floor (Python + lark + the cached grammar + one parse + a JSON dump) and
+   of the rounds): `maestro compile examples/invoice.maestro` (a clean spec:
+   entry.py's path without click) and `maestro check` of it (through click)
+   beside the floor (Python + lark + the cached grammar + one parse + a JSON dump) and
    beside `python -c 'import ai21'` (the official SDK's import alone).
 2. In process, on generated inputs of 1 KB, 100 KB, 1 MB and 10 MB (a param
    placeholder every ~100 characters, long strings, ten requirements within
@@ -100,6 +101,9 @@ def processes(rounds: int) -> None:
     commands = {
         "floor: python + lark + grammar + parse + dump": [py, "-c", FLOOR, spec],
         "maestro compile examples/invoice.maestro": [py, "-m", "maestro_spec", "compile", spec],
+        # The same spec through the click CLI (check has no click-free path):
+        # what a command with options or findings pays.
+        "maestro check examples/invoice.maestro": [py, "-m", "maestro_spec", "check", spec],
         "maestro --help": [py, "-m", "maestro_spec", "--help"],
         "python -c 'import ai21'": [py, "-c", "import ai21"],
         "python -c pass": [py, "-c", "pass"],
@@ -124,6 +128,9 @@ def processes(rounds: int) -> None:
         print(f"  cold compile / floor: {ours / floor:.2f}  (target <= 1.15)")
     if ours and sdk:
         print(f"  cold compile / import ai21: {ours / sdk:.2f}  (target <= 0.30)")
+    checked = medians.get("maestro check examples/invoice.maestro")
+    if checked and floor:
+        print(f"  cold check (click) / floor: {checked / floor:.2f}")
 
 
 def growth_line(name: str, figures: list[float | None], sizes: list[int]) -> str:
