@@ -179,6 +179,31 @@ def test_half_typed_spec_shows_its_diagnostics(tmp_path):
         w.wait_for(r"ok: no problems", after=at)
 
 
+def test_diagnostics_are_printed_as_check_prints_them(tmp_path):
+    """Watch hands the renderer only the lines its findings start on (splitting
+    a 1 MB spec on every save cost 2 ms): the excerpts must still be those of
+    `maestro check`, on any line, in a CRLF file, in a long string, at the end."""
+    from maestro_spec.compiler.report import render_text
+    from maestro_spec.compiler.sources import compile_path
+
+    spec = tmp_path / "spec.maestro"
+    spec.write_text(SPEC)
+    findings = (
+        'budget hihg\r\ninput """\r\n  first\r\n  then {{nope}} and {{nope2}}\r\n  """\r\n'
+        + "\r\n" * 40
+        + 'requirement "a" "b"\r\nrequirement "a" "c"\r\nlanguage klingon'
+    )
+    with Watching(spec) as w:
+        for text in (findings, 'budget high\n\ninput """\n  never closed', "budget high\nfoo"):
+            at = w.mark()
+            save(spec, text)
+            w.wait_for(r"\d+ errors?, \d+ warnings? \(", after=at)
+            source = compile_path("spec.maestro", None, require_values=False)
+            expected = render_text("spec.maestro", source.compiled.diagnostics, source.text)
+            assert expected.count("\n  ") >= 3  # excerpts, carets and hints
+            assert expected in w.screen.text[at:]
+
+
 def test_atomic_save_is_one_rebuild_and_editor_files_are_ignored(tmp_path):
     spec = tmp_path / "spec.maestro"
     spec.write_text(SPEC)
@@ -202,7 +227,7 @@ def test_a_touch_or_a_rewrite_of_the_same_bytes_rebuilds_nothing(tmp_path):
         os.utime(spec)
         spec.write_text(SPEC)
         save(spec, SPEC)
-        time.sleep(0.1)  # twenty watcher steps: those events are handled before the next ones
+        time.sleep(0.1)  # fifty watcher steps: those events are handled before the next ones
         at = w.mark()
         spec.write_text(SPEC + "budget hihg\n")
         w.wait_for(r"rebuild 1 · spec.maestro changed", after=at)

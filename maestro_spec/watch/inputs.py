@@ -63,7 +63,13 @@ def _contents(path: str) -> tuple | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_INPUT_BYTES:
             return ("special", st.st_mode, st.st_dev, st.st_ino, st.st_size)
         with os.fdopen(fd, "rb", closefd=False) as f:
-            return ("file", f.read(MAX_INPUT_BYTES + 1))
+            # As many bytes as fstat says, and one more to see that the file
+            # grew since: a read of the whole cap would allocate 32 MB first
+            # (0.8 ms on every save of a 1 MB spec, where this costs 0.1).
+            data = f.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += f.read(MAX_INPUT_BYTES - st.st_size)
+            return ("file", data)
     except OSError:
         return None
     finally:

@@ -44,12 +44,14 @@ from .runner import Runner
 from .state import Build, WatchSummary
 from .view import LogView, TerminalView, View
 
-# watchfiles collects events until none arrives for one step; a save is seen
-# 1-2 steps after it happens, and the watcher wakes once a step while idle.
-# 5 ms leaves a 1 MB spec's save-to-diagnostics goal (25 ms) mostly to the
-# compiler: ~9 ms of event latency where 10 ms cost ~17, for ~1 % of a core
-# while idle where 10 ms cost ~0.6 % (benchmarks/watch.py measures both).
-STEP_MS = 5
+# watchfiles wakes once a step, and hands over a batch at the first wake that
+# finds no change it had not seen: a save is seen 1-2 steps after it, and
+# each wake costs CPU while idle. 2 ms sees a save ~3 ms after it where 5 ms
+# took ~7.5, for ~2.3 % of a core while idle where 5 ms cost ~1.3 % (3 ms:
+# ~4.5 ms, ~1.9 %; benchmarks/watch.py measures both). A file written in
+# place for longer than a step may be read half-written: its next event
+# rebuilds it whole.
+STEP_MS = 2
 # ... but while events keep coming, a batch is cut after this long.
 DEBOUNCE_MS = 400
 # How often the watcher wakes without events to check that the watched
