@@ -171,3 +171,20 @@ def test_placeholders_are_placed_only_when_a_finding_needs_them():
     wrong = compile_text(f'param topic = "rent"\ninput """\n{body}{{{{toppic}}}}\n"""\n')
     found = [d for d in wrong.diagnostics if d.code == "E103"]
     assert [(d.span.line, d.span.column) for d in found] == [(203, 1)]  # placed when reported, on the right line
+
+
+def test_an_excerpt_is_the_same_found_by_offset_or_by_line_number():
+    # render_text cuts a finding's line out around its span's offset; a span
+    # without offsets (start_pos 0 past line 1) is looked up by line number.
+    from maestro_spec.compiler.diagnostics import span_at
+
+    source = "budget low\r\n\nmodel jamba-large\n  include   hihg\nlast line without a newline"
+    spans = [span_at(source, source.index(word), len(word)) for word in ("low", "jamba", "hihg", "newline", "budget")]
+    with_offsets = [Diagnostic("E240", "m", s) for s in spans]
+    without = [Diagnostic("E240", "m", Span(s.line, s.column, s.end_line, s.end_column)) for s in spans]
+    shown = render_text("a.maestro", with_offsets, source)
+    assert shown == render_text("a.maestro", without, source)
+    assert "  4 |   include   hihg\n" in shown and "  1 | budget low\n" in shown
+    # An offset that disagrees with its column is not trusted either.
+    wrong = [Diagnostic("E240", "m", Span(4, 13, 4, 17, 3, 7))]
+    assert "  4 |   include   hihg" in render_text("a.maestro", wrong, source)

@@ -60,7 +60,7 @@ def decode(data: bytes, name: str) -> TextFile:
     raw, bom = text, text.startswith(_BOM)
     if bom:
         text = text[1:]
-    crlf = text.count("\r\n")
+    crlf = text.count("\r\n") if "\r" in text else 0  # `in` is a memchr: ~0.03 ms a MB, count ~1 ms
     if not crlf:
         return TextFile(text, bom, "\n", raw if bom else None)
     newline = "\r\n" if crlf * 2 >= text.count("\n") else "\n"

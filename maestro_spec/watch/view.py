@@ -68,39 +68,10 @@ class View:
 
 
 def diagnostics_text(build: "Build") -> str:
-    """The build's diagnostics as `maestro check` prints them (compiler.report),
-    from a source that holds only the lines their excerpts show."""
+    """The build's diagnostics as `maestro check` prints them (compiler.report)."""
     from ..compiler.report import render_text
 
-    return render_text(build.path, build.diagnostics, _excerpted_lines(build.text, build.diagnostics))
-
-
-def _excerpted_lines(text: str | None, diagnostics) -> str | None:
-    """`text` with every line blank but those where a finding starts, each at
-    its own line number: render_text splits its source into lines to show one
-    per finding, and splitting a whole 1 MB spec cost 2 ms on every save.
-
-    A line is found from its span's offset (start_pos, which the language
-    server's fixes use too); a span whose column disagrees with its offset
-    (one made without offsets) gets the whole text, as before."""
-    if text is None:
-        return None
-    found: dict[int, str] = {}
-    for d in diagnostics:
-        span = d.span
-        if span is None or span.line < 1:  # render_text shows no line for it
-            continue
-        pos = span.start_pos
-        start = text.rfind("\n", 0, pos) + 1
-        if not 0 <= pos <= len(text) or pos - start + 1 != span.column:
-            return text
-        end = text.find("\n", pos)
-        found[span.line] = text[start : end if end != -1 else len(text)]
-    parts, at = [], 1
-    for line in sorted(found):
-        parts += ["\n" * (line - at), found[line]]
-        at = line
-    return "".join(parts)
+    return render_text(build.path, build.diagnostics, build.text)
 
 
 # ---------------------------------------------------------------- piped
