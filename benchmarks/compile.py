@@ -115,7 +115,7 @@ def processes(rounds: int) -> None:
         else:
             print(f"  {label}: failed (is the ai21 SDK installed? pip install -e '.[dev]')")
     medians = best_of_interleaved(
-        {label: (lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)) for label, cmd in usable.items()},
+        {label: (lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)) for label, cmd in usable.items()},
         rounds,
     )
     print(f"Whole processes, interleaved, median of {rounds} rounds")
