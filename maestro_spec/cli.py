@@ -27,10 +27,20 @@ from .commands.common import (
 )
 from .compiler.diagnostics import count_errors
 from .compiler.sources import InputFileError, compile_path
-from .exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_MEANINGS, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
+from .exitcodes import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_MEANINGS,
+    EXIT_OK,
+    EXIT_SPEC_ERRORS,
+    EXIT_USAGE,
+    INTERRUPTED_LINE,
+    exit_codes_help,
+    internal_error_lines,
+)
 
 # check and compile return these; run, watch and the others list their own.
-COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL))
+COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED), {EXIT_INTERRUPTED: "interrupted (Ctrl-C)"})
 
 # command name -> ("module:attribute" imported on first use, the first
 # paragraph of its help). The help is written here too so that `maestro
@@ -50,6 +60,16 @@ LAZY_COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx):
+        # Ctrl-C in any command exits 130 saying so, as the exit-code table
+        # says; click's own handling would print "Aborted!" and exit 1, which
+        # here means "the spec has errors". (`run` handles SIGINT itself.)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(f"\n{INTERRUPTED_LINE}", err=True)  # the newline closes the terminal's ^C
+            ctx.exit(EXIT_INTERRUPTED)
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
 
@@ -196,13 +216,15 @@ def run() -> None:
     try:
         main(prog_name="maestro")
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(INTERRUPTED_LINE, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as e:  # the last line of defence, not control flow
         if os.environ.get("MAESTRO_DEBUG"):
             raise
-        click.secho(f"internal error: {type(e).__name__}: {e}", fg="red", err=True)
-        click.echo("  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it", err=True)
+        first, *rest = internal_error_lines(e)
+        click.secho(first, fg="red", err=True)
+        for line in rest:
+            click.echo(line, err=True)
         sys.exit(EXIT_INTERNAL)
 
 

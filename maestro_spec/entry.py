@@ -19,33 +19,40 @@ from __future__ import annotations
 import os
 import sys
 
-from .exitcodes import EXIT_INTERRUPTED, EXIT_SPEC_ERRORS
+from .exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_SPEC_ERRORS, INTERRUPTED_LINE, internal_error_lines
 
 
 def start() -> None:
     """Console-script entry (`maestro`, `python -m maestro_spec`)."""
     try:
-        body = _clean_compile(sys.argv[1:])
+        body = _clean_compile(sys.argv[1:]) if sys.stdout is not None else None
+        if body is None:
+            from .cli import run as run_cli
+
+            run_cli()
+            return
+        try:
+            sys.stdout.write(body)
+            sys.stdout.flush()
+        except UnicodeEncodeError:  # raised before a byte is written: the CLI words it
+            from .cli import run as run_cli
+
+            run_cli()
+        except BrokenPipeError:
+            # The reader left (`| head`): say nothing more, and exit 1 as click
+            # does then (its EPIPE handling), so both paths agree.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the exit's flush then has nowhere to fail
+            os.close(devnull)
+            sys.exit(EXIT_SPEC_ERRORS)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)  # as cli.run() says it
+        print(f"\n{INTERRUPTED_LINE}", file=sys.stderr)  # as cli.py says it
         sys.exit(EXIT_INTERRUPTED)
-    if body is None:
-        from .cli import run as run_cli
-
-        run_cli()
-        return
-    try:
-        sys.stdout.write(body)
-        sys.stdout.flush()
-    except UnicodeEncodeError:  # raised before a byte is written: the CLI reports it
-        from .cli import run as run_cli
-
-        run_cli()
-    except BrokenPipeError:
-        # The reader left (`| head`): say nothing more, and exit as click
-        # does then (1, which exitcodes names for spec errors; both paths agree).
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_SPEC_ERRORS)
+    except Exception as e:  # a full disk, a bug: as cli.run() words them, never a traceback
+        if os.environ.get("MAESTRO_DEBUG"):
+            raise
+        print("\n".join(internal_error_lines(e)), file=sys.stderr)
+        sys.exit(EXIT_INTERNAL)
 
 
 def _clean_compile(argv: list[str]) -> str | None:
@@ -58,11 +65,9 @@ def _clean_compile(argv: list[str]) -> str | None:
         from .compiler.emit import json_body
         from .compiler.sources import compile_path
 
-        source = compile_path(argv[1], None, require_values=True, require_env=False)
+        compiled = compile_path(argv[1], None, require_values=True, require_env=False).compiled
+        if compiled.diagnostics or compiled.request is None or secret_paths_in(compiled.request):
+            return None
+        return json_body(compiled.request)
     except Exception:  # the CLI reports it (an unreadable file, a bug) in its own words
         return None
-    compiled = source.compiled
-    if compiled.diagnostics or compiled.request is None or secret_paths_in(compiled.request):
-        return None
-    return json_body(compiled.request)
-

@@ -26,6 +26,19 @@ EXIT_MEANINGS = {
 }
 
 
+# What a command says as it exits EXIT_INTERRUPTED or EXIT_INTERNAL (cli.py and
+# entry.py, the click-free path, say the same).
+INTERRUPTED_LINE = "interrupted"
+
+
+def internal_error_lines(error: BaseException) -> list[str]:
+    """The lines a command prints before exiting EXIT_INTERNAL: a bug, never the input."""
+    return [
+        f"internal error: {type(error).__name__}: {error}",
+        "  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it",
+    ]
+
+
 def exit_codes_help(codes, meanings: dict[int, str] | None = None) -> str:
     """The "Exit codes:" epilog of a command that can return `codes`;
     `meanings` words a code for that command."""

@@ -81,3 +81,21 @@ def test_a_closed_pipe_ends_the_fast_path_quietly():
         shell=True, capture_output=True, text=True, cwd=ROOT, timeout=60,
     )
     assert proc.stdout == "{" and "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["compile", "check"])
+def test_ctrl_c_exits_130_saying_so_on_either_path(command, tmp_path):
+    # compile of a clean spec is the click-free path, check goes through click:
+    # both end a Ctrl-C with "interrupted" and 130, as the exit-code table says.
+    import signal
+    import time
+
+    spec = tmp_path / "big.maestro"
+    # Many small statements: seconds of parsing, from a file under 1 MB.
+    spec.write_text('input "Say hello."\n' + "".join(f'param p{i} = "x"\n' for i in range(40_000)) + "budget low\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "maestro_spec", command, str(spec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    time.sleep(1.0)  # well into the compile (a cold start is ~0.2 s)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().endswith("interrupted") and "Traceback" not in err and "Aborted" not in err

@@ -180,8 +180,8 @@ def test_half_typed_spec_shows_its_diagnostics(tmp_path):
 
 
 def test_diagnostics_are_printed_as_check_prints_them(tmp_path):
-    """Watch hands the renderer only the lines its findings start on (splitting
-    a 1 MB spec on every save cost 2 ms): the excerpts must still be those of
+    """The renderer cuts each finding's line out around its offset (splitting
+    a 1 MB spec on every save cost 2 ms): watch's excerpts must be those of
     `maestro check`, on any line, in a CRLF file, in a long string, at the end."""
     from maestro_spec.compiler.report import render_text
     from maestro_spec.compiler.sources import compile_path

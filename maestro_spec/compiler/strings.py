@@ -69,8 +69,9 @@ def _breaks_margin(margin: str) -> re.Pattern:
 
 
 def dedent_text(text: str) -> str:
-    """textwrap.dedent(text): lines of only spaces and tabs become empty, and
-    the longest indentation common to the others is removed.
+    """Lines of only spaces and tabs become empty, and the longest run of
+    spaces and tabs common to the others is removed (textwrap.dedent's rule
+    up to Python 3.13; 3.14's counts any whitespace).
 
     The usual text (every line with text indented alike, no line of spaces
     alone) takes three C-speed passes: one regex search that finds no line

@@ -4,7 +4,8 @@ standalone tool, so that parsing a spec never imports the lark package:
     python -m maestro_spec.grammar.build
 
 Run it after every change to maestro.lark (tests/test_grammar_standalone.py
-fails until then). Needs lark, which is why it stays a dependency.
+fails until then). Needs lark, which the `dev` extra installs; nothing
+at run time imports it.
 """
 
 from __future__ import annotations
