@@ -35,12 +35,13 @@ from .exitcodes import (
     EXIT_SPEC_ERRORS,
     EXIT_USAGE,
     INTERRUPTED_LINE,
+    NO_RUN_INTERRUPTED,
     exit_codes_help,
     internal_error_lines,
 )
 
 # check and compile return these; run, watch and the others list their own.
-COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED), {EXIT_INTERRUPTED: "interrupted (Ctrl-C)"})
+COMPILER_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED), NO_RUN_INTERRUPTED)
 
 # command name -> ("module:attribute" imported on first use, the first
 # paragraph of its help). The help is written here too so that `maestro

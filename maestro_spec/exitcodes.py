@@ -26,6 +26,9 @@ EXIT_MEANINGS = {
 }
 
 
+# The wording of 130 for a command that starts no run (check, compile, fmt, decompile).
+NO_RUN_INTERRUPTED = {EXIT_INTERRUPTED: "interrupted (Ctrl-C)"}
+
 # What a command says as it exits EXIT_INTERRUPTED or EXIT_INTERNAL (cli.py and
 # entry.py, the click-free path, say the same).
 INTERRUPTED_LINE = "interrupted"

@@ -109,6 +109,8 @@ def test_reworded_codes_are_the_declared_ones():
     assert reworded == {
         ("check", exitcodes.EXIT_INTERRUPTED),  # no run to keep going
         ("compile", exitcodes.EXIT_INTERRUPTED),
+        ("fmt", exitcodes.EXIT_INTERRUPTED),
+        ("decompile", exitcodes.EXIT_INTERRUPTED),
         ("decompile", exitcodes.EXIT_SPEC_ERRORS),
         ("fmt", exitcodes.EXIT_SPEC_ERRORS),
         ("init", exitcodes.EXIT_USAGE),

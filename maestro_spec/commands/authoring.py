@@ -14,15 +14,18 @@ import click
 from ..compiler.diagnostics import count_errors
 from ..compiler.report import render
 from ..compiler.sources import InputFileError, display_name, read_file
-from ..exitcodes import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, exit_codes_help
+from ..exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, NO_RUN_INTERRUPTED, exit_codes_help
 from .common import STDIN, expand_paths, fail, write_or_echo
 
 
 FMT_EXIT_CODES = exit_codes_help(
-    (EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL),
-    {EXIT_SPEC_ERRORS: "a file has syntax errors (left alone), or with --check:\n     a file would be reformatted"},
+    (EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED),
+    {EXIT_SPEC_ERRORS: "a file has syntax errors (left alone), or with --check:\n     a file would be reformatted", **NO_RUN_INTERRUPTED},
 )
-DECOMPILE_EXIT_CODES = exit_codes_help((EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL), {EXIT_SPEC_ERRORS: "the body has errors; it is not decompiled"})
+DECOMPILE_EXIT_CODES = exit_codes_help(
+    (EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED),
+    {EXIT_SPEC_ERRORS: "the body has errors; it is not decompiled", **NO_RUN_INTERRUPTED},
+)
 
 
 @click.command(epilog=FMT_EXIT_CODES)

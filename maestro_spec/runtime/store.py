@@ -28,6 +28,7 @@ import json
 import os
 import secrets as _secrets
 import tempfile
+import threading
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -41,6 +42,22 @@ from ..sanitize import scrub
 
 STORE_ENV = "MAESTRO_HOME"
 APP_NAME = "maestro-spec"
+_last_stamp_ms = [0]  # the newest id stamp this process made, in ms since the epoch
+_stamp_lock = threading.Lock()
+
+
+def _id_stamp() -> str:
+    """A record id's time: sortable by name (newest last), to the millisecond.
+    Each is at least 1 ms after the last this process made, so two records
+    made in one millisecond (a batch) still sort in the order they were made,
+    not by their random suffix (which only keeps ids unique)."""
+    with _stamp_lock:
+        ms = max(time.time_ns() // 1_000_000, _last_stamp_ms[0] + 1)
+        _last_stamp_ms[0] = ms
+    at = datetime.fromtimestamp(ms // 1000, timezone.utc)
+    return at.strftime("%Y%m%d-%H%M%S") + f".{ms % 1000:03d}"
+
+
 _MAX_POINTER_BYTES = 256  # a cache pointer file holds one record id
 
 
@@ -110,9 +127,7 @@ class RunStore:
     # ------------------------------------------------------------ writing
 
     def new(self, request: dict, *, spec: str | None, target: str, base_url: str) -> RunRecord:
-        now = datetime.now(timezone.utc)
-        # Sortable by name (newest last), to the millisecond; the suffix keeps ids unique.
-        stamp = now.strftime("%Y%m%d-%H%M%S") + f".{now.microsecond // 1000:03d}"
+        stamp = _id_stamp()
         recorded = redact_request(request)
         record = RunRecord(
             id=f"{stamp}-{_secrets.token_hex(3)}",
