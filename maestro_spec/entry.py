@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_SPEC_ERRORS, INTERRUPTED_LINE, internal_error_lines
+from .exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_SPEC_ERRORS, EXIT_USAGE, INTERRUPTED_LINE, cannot_write_stdout, internal_error_lines
 
 
 def start() -> None:
@@ -45,10 +45,13 @@ def start() -> None:
             os.dup2(devnull, sys.stdout.fileno())  # the exit's flush then has nowhere to fail
             os.close(devnull)
             sys.exit(EXIT_SPEC_ERRORS)
+        except OSError as e:  # a full disk: as the CLI says it
+            print(f"error: {cannot_write_stdout(e)}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         print(f"\n{INTERRUPTED_LINE}", file=sys.stderr)  # as cli.py says it
         sys.exit(EXIT_INTERRUPTED)
-    except Exception as e:  # a full disk, a bug: as cli.run() words them, never a traceback
+    except Exception as e:  # a bug: as cli.run() words it, never a traceback
         if os.environ.get("MAESTRO_DEBUG"):
             raise
         print("\n".join(internal_error_lines(e)), file=sys.stderr)

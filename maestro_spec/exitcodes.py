@@ -34,6 +34,12 @@ NO_RUN_INTERRUPTED = {EXIT_INTERRUPTED: "interrupted (Ctrl-C)"}
 INTERRUPTED_LINE = "interrupted"
 
 
+def cannot_write_stdout(error: OSError) -> str:
+    """Why a command's output could not be written (a full disk, a closed
+    file): a usage problem (EXIT_USAGE) a person can act on, not a bug."""
+    return f"cannot write the output: {error.strerror or error}"
+
+
 def internal_error_lines(error: BaseException) -> list[str]:
     """The lines a command prints before exiting EXIT_INTERNAL: a bug, never the input."""
     return [

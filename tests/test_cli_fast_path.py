@@ -99,3 +99,12 @@ def test_ctrl_c_exits_130_saying_so_on_either_path(command, tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.strip().endswith("interrupted") and "Traceback" not in err and "Aborted" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("extra", [(), ("--output-format", "text")], ids=["fast path", "click"])
+def test_a_full_disk_is_a_usage_error_saying_so(extra):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "maestro_spec", "compile", *extra, "examples/invoice.maestro"], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "error: cannot write the output: No space left on device\n"

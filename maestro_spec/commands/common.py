@@ -13,7 +13,7 @@ from ..compiler.params import Vars, load_vars
 from ..compiler.report import FORMATS, render
 from ..compiler.sources import STDIN, Source
 from ..varargs import VarArg, VarUsageError, parse_var_args
-from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE
+from ..exitcodes import EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, cannot_write_stdout
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> "click.exceptions.Exit":
@@ -38,7 +38,12 @@ def expand_paths(paths, suffixes=(".maestro",)) -> list[str]:
 def write_or_echo(text: str, output: str | None) -> None:
     """A command's result: to the -o file when given, else to stdout."""
     if not output:
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+        except BrokenPipeError:
+            raise  # the reader left (`| head`): click ends quietly
+        except OSError as e:
+            raise fail(cannot_write_stdout(e)) from None
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
