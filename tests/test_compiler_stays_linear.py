@@ -208,3 +208,26 @@ def test_an_excerpt_is_the_same_found_by_offset_or_by_line_number():
     # An offset that disagrees with its column is not trusted either.
     wrong = [Diagnostic("E240", "m", Span(4, 13, 4, 17, 3, 7))]
     assert "  4 |   include   hihg" in render_text("a.maestro", wrong, source)
+
+
+_body_pieces = st.sampled_from(["{{a}}", "{{ a }}", "{{b}}", "{{\n    a}}", "{{ a\n}}", "\\n", "\\u007b{a}}", "\\\\", "{", "}", "x", " ", "    ", "\n", "\n    ", "\r\n    ", "\t"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_body_pieces, max_size=20).map("".join), st.sampled_from(["v", "{{a}}", "{", "}}", "{{b}}", ""]), st.booleans())
+def test_a_string_is_filled_as_its_value_scanned_afresh_would_be(body, value, triple):
+    # emit passes substitute the forms the token's scan found (ast.Placeholders.forms_in_value)
+    # when they are the value's: the request must be what scanning the value gives.
+    from maestro_spec.compiler.pipeline import compile_text
+    from maestro_spec.compiler.strings import dedent_long, unescape
+
+    if not triple:
+        body = body.replace("\r", "").replace("\n", " ")
+    literal = f'"""\n{body}\n"""' if triple else f'"{body}"'
+    spec = f'param a = "{value}"\nparam b = "B"\ninput {literal}\nbudget low\n'
+    compiled = compile_text(spec)
+    if compiled.request is None or "input" not in compiled.request:
+        return  # an escape the language refuses, a "\"\"\"" run: not this test's subject
+    expected = unescape(dedent_long(f"\n{body}\n") if triple else body)
+    filled = PLACEHOLDER_RE.sub(lambda m: {"a": value, "b": "B"}.get(m[1], m[0]), expected)
+    assert compiled.request["input"] == filled

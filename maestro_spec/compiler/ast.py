@@ -6,7 +6,7 @@ from typing import Union
 
 from .diagnostics import Span
 from .frozen import Frozen
-from .strings import PLACEHOLDER_RE, offset_span, placeholder_names
+from .strings import PLACEHOLDER_RE, form_name, offset_span, placeholder_forms
 
 
 class Name(Frozen):
@@ -55,18 +55,35 @@ class Placeholders:
     the distinct names alone, from one C-speed regex pass, which is all a
     checker needs until it has something to report."""
 
-    __slots__ = ("_raw", "_token", "_nodes", "_names")
+    __slots__ = ("_raw", "_token", "_nodes", "_names", "_forms")
 
     def __init__(self, raw: str, token: Span) -> None:
         self._raw, self._token = raw, token
         self._nodes: tuple[Placeholder, ...] | None = None
         self._names: frozenset[str] | None = None
+        self._forms: dict[str, int] | None = None  # each form as written -> its count
 
     @property
     def names(self) -> frozenset[str]:
         if self._names is None:
-            self._names = placeholder_names(self._raw)
+            self._names = frozenset(map(form_name, self._all_forms()))
         return self._names
+
+    def _all_forms(self) -> dict[str, int]:
+        if self._forms is None:
+            self._forms = placeholder_forms(self._raw)
+        return self._forms
+
+    def forms_in_value(self) -> dict[str, int] | None:
+        """The placeholder forms of the string's value (strings.substitute's
+        `forms`), when they are the token's own: no escape in the token (so
+        unescaping changes nothing) and no placeholder across a line break
+        (dedenting removes only the spaces that start a line, never part of
+        one written on a single line). Else None: the value is scanned."""
+        if not self._raw or "\\" in self._raw:
+            return None
+        forms = self._all_forms()
+        return None if any("\n" in form for form in forms) else forms
 
     def _all(self) -> tuple[Placeholder, ...]:
         if self._nodes is None:

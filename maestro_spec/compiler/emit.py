@@ -76,7 +76,7 @@ class _Emitter(ast.Visitor):
         self.request, self.spans = self.out.request, self.out.spans
 
     def text(self, s: ast.Str) -> str:
-        return substitute(s.value, self.values)
+        return substitute(s.value, self.values, s.placeholders.forms_in_value())
 
     def value(self, v: ast.Value, path: JsonPath):
         """A spec value as JSON; every node's span goes in the source map."""

@@ -6,6 +6,7 @@ import bisect
 import functools
 import os
 import re
+from collections import Counter
 
 from .diagnostics import Span
 
@@ -159,14 +160,23 @@ _PLACEHOLDER_SPLIT_RE = re.compile(f"({PLACEHOLDER_RE.pattern})")
 _FEW_FORMS = 8
 
 
-def placeholder_names(text: str) -> frozenset[str]:
-    """The distinct names of text's {{placeholders}}, from one regex pass."""
+def placeholder_forms(text: str) -> dict[str, int]:
+    """Each distinct {{placeholder}} of text as written ("{{topic}}",
+    "{{ topic }}") -> how many times it occurs, from one regex pass."""
     if "{{" not in text:
-        return frozenset()
-    return frozenset(PLACEHOLDER_RE.fullmatch(form)[1] for form in set(_PLACEHOLDER_FORM_RE.findall(text)))
+        return {}
+    found = _PLACEHOLDER_FORM_RE.findall(text)
+    if not found:
+        return {}
+    return {found[0]: len(found)} if found.count(found[0]) == len(found) else dict(Counter(found))
 
 
-def substitute(text: str, values: dict[str, str]) -> str:
+def form_name(form: str) -> str:
+    """The name in one placeholder form: "{{ topic }}" -> "topic"."""
+    return PLACEHOLDER_RE.fullmatch(form)[1]
+
+
+def substitute(text: str, values: dict[str, str], forms: dict[str, int] | None = None) -> str:
     """Fill {{name}} from values; a name without a value is left as written.
 
     Placeholders come in few forms ("{{topic}}", "{{ topic }}"), so each form
@@ -174,18 +184,20 @@ def substitute(text: str, values: dict[str, str]) -> str:
     and a count before each replace proves that no value filled in before it
     made a new one (a 1 MB text with 10,000 placeholders: ~3 ms, against
     ~11 ms for a split and join). Many forms, or a count that differs: one
-    split into [text, whole, name, ...] and a join."""
+    split into [text, whole, name, ...] and a join. `forms`, when the caller
+    has them, must be placeholder_forms(text) (the AST's strings know theirs:
+    ast.Placeholders.forms_in_value)."""
     if "{{" not in text:
         return text
-    forms = _PLACEHOLDER_FORM_RE.findall(text)
-    distinct = set(forms)
-    if len(distinct) <= _FEW_FORMS:
+    if forms is None:
+        forms = placeholder_forms(text)
+    if len(forms) <= _FEW_FORMS:
         filled = text
-        for form in distinct:
-            value = values.get(PLACEHOLDER_RE.fullmatch(form)[1])
+        for form, count in forms.items():
+            value = values.get(form_name(form))
             if value is None:
                 continue
-            if len(distinct) > 1 and filled.count(form) != forms.count(form):
+            if len(forms) > 1 and filled.count(form) != count:
                 break
             filled = filled.replace(form, value)
         else:
