@@ -8,8 +8,6 @@ pydantic or a server stack.
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 
 import click
 
@@ -37,7 +35,7 @@ from .exitcodes import (
     INTERRUPTED_LINE,
     NO_RUN_INTERRUPTED,
     exit_codes_help,
-    internal_error_lines,
+    run_guarded,
 )
 
 # check and compile return these; run, watch and the others list their own.
@@ -213,20 +211,9 @@ def _compile_or_exit(path: str, vars, *, require_env: bool = True):
 
 
 def run() -> None:
-    """Console-script entry: no traceback reaches the user unless asked for."""
-    try:
-        main(prog_name="maestro")
-    except KeyboardInterrupt:
-        click.echo(INTERRUPTED_LINE, err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as e:  # the last line of defence, not control flow
-        if os.environ.get("MAESTRO_DEBUG"):
-            raise
-        first, *rest = internal_error_lines(e)
-        click.secho(first, fg="red", err=True)
-        for line in rest:
-            click.echo(line, err=True)
-        sys.exit(EXIT_INTERNAL)
+    """The click CLI's entry (entry.start hands it every invocation the fast
+    path does not answer; `python -m maestro_spec.cli` runs it alone)."""
+    run_guarded(lambda: main(prog_name="maestro"))
 
 
 if __name__ == "__main__":

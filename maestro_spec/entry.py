@@ -19,43 +19,39 @@ from __future__ import annotations
 import os
 import sys
 
-from .exitcodes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_SPEC_ERRORS, EXIT_USAGE, INTERRUPTED_LINE, cannot_write_stdout, internal_error_lines
+from .exitcodes import EXIT_SPEC_ERRORS, EXIT_USAGE, cannot_write_stdout, run_guarded
 
 
 def start() -> None:
     """Console-script entry (`maestro`, `python -m maestro_spec`)."""
+    run_guarded(_answer)
+
+
+def _answer() -> None:
+    body = _clean_compile(sys.argv[1:]) if sys.stdout is not None else None
+    if body is None:
+        return _cli()
     try:
-        body = _clean_compile(sys.argv[1:]) if sys.stdout is not None else None
-        if body is None:
-            from .cli import run as run_cli
+        sys.stdout.write(body)
+        sys.stdout.flush()
+    except UnicodeEncodeError:  # raised before a byte is written: the CLI words it
+        _cli()
+    except BrokenPipeError:
+        # The reader left (`| head`): say nothing more, and exit 1 as click
+        # does then (its EPIPE handling), so both paths agree.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the exit's flush then has nowhere to fail
+        os.close(devnull)
+        sys.exit(EXIT_SPEC_ERRORS)
+    except OSError as e:  # a full disk: as the CLI says it
+        print(f"error: {cannot_write_stdout(e)}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
 
-            run_cli()
-            return
-        try:
-            sys.stdout.write(body)
-            sys.stdout.flush()
-        except UnicodeEncodeError:  # raised before a byte is written: the CLI words it
-            from .cli import run as run_cli
 
-            run_cli()
-        except BrokenPipeError:
-            # The reader left (`| head`): say nothing more, and exit 1 as click
-            # does then (its EPIPE handling), so both paths agree.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # the exit's flush then has nowhere to fail
-            os.close(devnull)
-            sys.exit(EXIT_SPEC_ERRORS)
-        except OSError as e:  # a full disk: as the CLI says it
-            print(f"error: {cannot_write_stdout(e)}", file=sys.stderr)
-            sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED_LINE}", file=sys.stderr)  # as cli.py says it
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as e:  # a bug: as cli.run() words it, never a traceback
-        if os.environ.get("MAESTRO_DEBUG"):
-            raise
-        print("\n".join(internal_error_lines(e)), file=sys.stderr)
-        sys.exit(EXIT_INTERNAL)
+def _cli() -> None:
+    from .cli import run
+
+    run()
 
 
 def _clean_compile(argv: list[str]) -> str | None:

@@ -1,6 +1,12 @@
 """The exit codes of every `maestro` command, in one place (standard library only,
 so the compiler, the runtime and the CLI can all import it)."""
 
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
 EXIT_OK = 0
 EXIT_SPEC_ERRORS = 1
 EXIT_USAGE = 2
@@ -29,8 +35,8 @@ EXIT_MEANINGS = {
 # The wording of 130 for a command that starts no run (check, compile, fmt, decompile).
 NO_RUN_INTERRUPTED = {EXIT_INTERRUPTED: "interrupted (Ctrl-C)"}
 
-# What a command says as it exits EXIT_INTERRUPTED or EXIT_INTERNAL (cli.py and
-# entry.py, the click-free path, say the same).
+# What a command says as it exits EXIT_INTERRUPTED (run_guarded, and cli.py's
+# group for Ctrl-C inside a command).
 INTERRUPTED_LINE = "interrupted"
 
 
@@ -46,6 +52,23 @@ def internal_error_lines(error: BaseException) -> list[str]:
         f"internal error: {type(error).__name__}: {error}",
         "  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it",
     ]
+
+
+def run_guarded(command: Callable[[], object]) -> None:
+    """Run a whole `maestro` invocation with the last line of defence both
+    entries share (entry.start, the click CLI's cli.run): no traceback
+    reaches the user unless MAESTRO_DEBUG asks for it. Ctrl-C says so and
+    exits EXIT_INTERRUPTED; any other exception is a bug (EXIT_INTERNAL)."""
+    try:
+        command()
+    except KeyboardInterrupt:
+        print(f"\n{INTERRUPTED_LINE}", file=sys.stderr)  # the newline closes the terminal's ^C
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as e:  # the last line of defence, not control flow
+        if os.environ.get("MAESTRO_DEBUG"):
+            raise
+        print("\n".join(internal_error_lines(e)), file=sys.stderr)
+        sys.exit(EXIT_INTERNAL)
 
 
 def exit_codes_help(codes, meanings: dict[int, str] | None = None) -> str:

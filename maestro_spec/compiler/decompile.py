@@ -229,17 +229,16 @@ def _string(value: str, column: int, *, indent: int = 4, short: bool = False) ->
     """A string literal for value: triple-quoted when the text has several
     lines or would run past the line width, quoted on one line otherwise
     (and whenever triple quotes could not say it exactly)."""
-    quoted = None
+    def quoted() -> str:
+        return '"' + _hide_placeholders(_escape(value, triple=False)) + '"'
+
     # Escapes only lengthen a string: text too long as it is needs no quoted form to say so.
-    long = not short and ("\n" in value or column + len(value) + 2 > WIDTH)
-    if not short and not long:
-        quoted = '"' + _hide_placeholders(_escape(value, triple=False)) + '"'
-        long = column + len(quoted) > WIDTH
-    if long:
+    one_line = None if short or "\n" in value or column + len(value) + 2 > WIDTH else quoted()
+    if not short and (one_line is None or column + len(one_line) > WIDTH):
         triple = _triple(value, indent)
         if triple is not None:
             return triple
-    return quoted or '"' + _hide_placeholders(_escape(value, triple=False)) + '"'
+    return one_line or quoted()
 
 
 def _triple(value: str, indent: int) -> str | None:
