@@ -3,7 +3,6 @@ options, idle and dripping connections, huge runs, SIGTERM."""
 
 from __future__ import annotations
 
-import json
 import signal
 import socket
 import threading
@@ -18,7 +17,7 @@ from maestro_spec.server.embedded import LocalServer
 from maestro_spec.server.runs import COMPLETED, ServerRuns, StoredRun, StoreFull
 
 from .runtime_support import invoke
-from .test_server import CHAT, RUNS, ServeProcess, create, poll
+from .test_server import CHAT, RUNS, ServeProcess, create
 
 JSON = {"Content-Type": "application/json"}
 

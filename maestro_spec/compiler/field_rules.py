@@ -229,7 +229,7 @@ class BodyChecker:
         if "required" in value:
             for i, name in enumerate(self.str_list(value["required"], (*path, "required"), "required")):
                 if name not in props:
-                    self.add(C.UNDECLARED_REQUIRED, (*path, "required", i), f"required names {name!r}, which is not a declared parameter", maybe(name, props) or f"declare it under properties, or drop it from required")
+                    self.add(C.UNDECLARED_REQUIRED, (*path, "required", i), f"required names {name!r}, which is not a declared parameter", maybe(name, props) or "declare it under properties, or drop it from required")
         if "additionalProperties" in value:
             self.type_is(value["additionalProperties"], bool, (*path, "additionalProperties"), "additionalProperties")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ..runtime.errors import attach_command, left_behind
+from ..runtime.errors import left_behind
 from ..sanitize import one_line, shown_id
 from . import decide
 from .requestdiff import diff_requests, render_plan, summarize
