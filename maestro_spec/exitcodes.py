@@ -23,7 +23,7 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h: a bug in maestro-spec, never th
 EXIT_MEANINGS = {
     EXIT_OK: "success (warnings allowed)",
     EXIT_SPEC_ERRORS: "the spec or body has errors",
-    EXIT_USAGE: "usage error, or a file cannot be read",
+    EXIT_USAGE: "usage error, or a file cannot be read, or the output cannot be written",
     EXIT_RUN_FAILED: "the run failed, timed out, or the server could not be reached",
     EXIT_REQUIREMENTS_UNMET: "the run completed but a mandatory requirement was unmet\n      or the score was below --min-score",
     EXIT_INTERNAL: "internal error: a bug in maestro-spec (MAESTRO_DEBUG=1 shows the traceback)",
