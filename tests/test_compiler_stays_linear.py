@@ -156,6 +156,52 @@ def test_dedent_text_is_textwraps_dedent(lines):
     assert dedent_text(text) == _dedent_rule(text)
 
 
+@settings(max_examples=600, deadline=None)
+@given(_body_lines, st.sampled_from(["", '"""', "x\n", "  \n"]), st.sampled_from(["", '"""', "\n  ", "\r\n"]))
+def test_dedent_long_of_a_range_is_dedent_long_of_its_slice(lines, before, after):
+    # The parser passes the token and its quotes' bounds instead of a copy of the body.
+    from maestro_spec.compiler.strings import dedent_long
+
+    body = "\n".join(lines)
+    whole = before + body + after
+    assert dedent_long(whole, len(before), len(before) + len(body)) == dedent_long(body) == _dedent_long_rule(body)
+
+
+def _dedent_long_rule(body: str) -> str:
+    """dedent_long's rule, spelled out: LF line ends; a blank first line and
+    a blank last line (str.strip()'s whitespace) go; then _dedent_rule."""
+    body = body.replace("\r\n", "\n")
+    first = body.find("\n")
+    if first != -1 and not body[:first].strip():
+        body = body[first + 1 :]
+    last = body.rfind("\n")
+    if last != -1 and not body[last + 1 :].strip():
+        body = body[:last]
+    return _dedent_rule(body)
+
+
+def test_dedent_long_drops_the_blank_first_and_last_lines_by_strs_whitespace():
+    from maestro_spec.compiler.strings import dedent_long
+
+    # str.strip()'s whitespace, not only spaces: the first and last lines here are blank.
+    assert dedent_long("\u3000\x0c\n    a\n      b\n  \u00a0 ") == "a\n  b"
+    assert dedent_long(" x\n    a\n") == "x\n   a"  # a first line with text is kept, and counts
+
+
+_form_pieces = st.sampled_from(["{{a}}", "{{ a }}", "{{b}}", "{{{a}}}", "{{", "{", "}", "}}", "{{ }}", "{{1}}", "a", " ", "\n"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_form_pieces, max_size=20).map("".join))
+def test_placeholder_forms_are_the_regexs_matches(text):
+    # One form's occurrences holding every "{" of the text are counted, not matched one by one.
+    from collections import Counter
+
+    from maestro_spec.compiler.strings import _PLACEHOLDER_FORM_RE, placeholder_forms
+
+    assert placeholder_forms(text) == dict(Counter(_PLACEHOLDER_FORM_RE.findall(text)))
+
+
 def _substitute_by_regex(text, values):
     return PLACEHOLDER_RE.sub(lambda m: values.get(m[1], m[0]), text)
 

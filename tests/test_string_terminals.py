@@ -26,7 +26,8 @@ def _terminal(name: str) -> re.Pattern:
 NEW = {name: _terminal(name) for name in OLD}
 
 # The characters that matter to these regexes, and a few that do not.
-pieces = st.lists(st.sampled_from(['"', '"""', '""', "\\", "\\\\", '\\"', "\n", "\r\n", "a", " ", "{{x}}", "é", "\x00", "\t", "\x7f", "\U0001f600", "]", "["]), max_size=30)
+# \x7f and \x80 sit on either side of the ASCII table the new forms use.
+pieces = st.lists(st.sampled_from(['"', '"""', '""', "\\", "\\\\", '\\"', "\n", "\r\n", "a", " ", "{{x}}", "é", "\x00", "\t", "\x0b", "\x7f", "\x80", "中文", "\uffff", "\U0001f600", "“", "]", "["]), max_size=30)
 
 
 @settings(max_examples=600, deadline=None)
@@ -42,7 +43,7 @@ def test_a_long_string_lexes_without_a_frame_per_character():
     # The old forms kept backtracking state per character: ~117 MiB per MB
     # of string (a 10 MB spec: 1.6 GiB); memory, unlike time, does not
     # depend on the machine's load.
-    body = ("word \\n {{x}} " * 80_000)[:1_000_000]
+    body = ("word \\n {{x}} “é” \\\\ " * 50_000)[:1_000_000]
     for name, text in (("STRING", f'"{body}"'), ("LONG_STRING", f'"""\n{body}\n"""')):
         tracemalloc.start()
         try:
@@ -51,4 +52,6 @@ def test_a_long_string_lexes_without_a_frame_per_character():
         finally:
             tracemalloc.stop()
         assert m and m.end() == len(text)
-        assert peak < 40 * 2**20, f"{name}: {peak / 2**20:.0f} MiB for 1 MB"
+        # Possessive loops keep no state per item either (the unrolled forms
+        # before them: ~24 MiB here, for the escapes).
+        assert peak < 2 * 2**20, f"{name}: {peak / 2**20:.0f} MiB for 1 MB"

@@ -42,17 +42,21 @@ class _ToAST(Transformer):
         return ast.Name(str(tok), span_of(tok))
 
     def STRING(self, tok: Token) -> ast.Str:
-        return self._str(tok, str(tok)[1:-1], quote=1, triple=False)
+        return self._str(tok, quote=1, triple=False)
 
     def LONG_STRING(self, tok: Token) -> ast.Str:
-        return self._str(tok, str(tok)[3:-3], quote=3, triple=True)
+        return self._str(tok, quote=3, triple=True)
 
-    def _str(self, tok: Token, body: str, quote: int, triple: bool) -> ast.Str:
+    def _str(self, tok: Token, quote: int, triple: bool) -> ast.Str:
         span = span_of(tok)
-        raw = str(tok)
+        # The token is a str subclass (a copy of its text); .value is the text
+        # the lexer matched, and str() of an exact str is that same object.
+        raw = str(tok.value)
         try:
-            value = unescape(dedent_long(body) if triple else body)
+            # dedent_long reads the body inside raw's quotes: no copy of a 1 MB body
+            value = unescape(dedent_long(raw, quote, len(raw) - quote) if triple else raw[quote:-quote])
         except BadEscape as e:
+            body = raw[quote:-quote]
             # Dedenting only removes indentation, so the undedented body has
             # the same first bad escape, at its offset in the raw text.
             at = quote + _bad_escape_offset(body)
