@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import types
 
 import lark
 import pytest
@@ -199,3 +200,153 @@ def test_the_command_never_imports_lark(command):
     rows = [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:") and "|" in line]
     assert "maestro_spec.grammar.standalone" in rows, proc.stderr[-2000:]  # the profile was read, and the parser loaded
     assert [r for r in rows if r.split(".")[0] == "lark"] == []
+
+
+# ------------------------------------------------------------------ imports made on first use (build._TRIMS)
+
+# What Lark's code imports at load and build.py's trims defer: the spec parser
+# never uses them.
+TRIMMED = ("logging", "dataclasses", "regex", "pickle", "zlib", "base64")
+
+
+def _run_bare(code: str, *args: str) -> str:
+    """The output of code run by this Python without site (so nothing a .pth
+    file imports), from the repo root (so maestro_spec is importable)."""
+    proc = subprocess.run([sys.executable, "-S", "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_parsing_imports_none_of_the_trimmed_modules():
+    code = (
+        "import sys\n"
+        "from maestro_spec.grammar import get_parser, parse_tree, standalone\n"
+        "for path in sys.argv[1:]:\n"
+        "    text = open(path, encoding='utf-8').read()\n"
+        "    for variant in (text, text[: len(text) // 2], text + '\\n@'):\n"
+        "        try:\n"
+        "            parse_tree(variant, comments=True)\n"
+        "            list(get_parser().lex(variant, dont_ignore=True))\n"
+        "        except standalone.UnexpectedInput as e:\n"
+        "            str(e), e.get_context(variant)\n"
+        f"print(sorted(m for m in {TRIMMED!r} if m in sys.modules))\n"
+    )
+    assert _run_bare(code, *map(str, SPECS)).strip() == "[]"
+
+
+def test_the_lark_logger_is_lark_s_at_first_use():
+    code = (
+        "import sys\n"
+        "from maestro_spec.grammar import standalone\n"
+        "assert 'logging' not in sys.modules\n"
+        "standalone.logger.debug('not shown: the level is CRITICAL')\n"
+        "import logging\n"
+        "logger = logging.getLogger('lark')\n"
+        "assert standalone.logger is logger, standalone.logger\n"
+        "print(logging.getLevelName(logger.level), [type(h).__name__ for h in logger.handlers])\n"
+    )
+    assert _run_bare(code).split() == ["CRITICAL", "['StreamHandler']"]
+
+
+@pytest.mark.parametrize("installed", [False, True], ids=["regex missing", "regex installed"])
+def test_regex_is_looked_for_at_first_need(installed, tmp_path):
+    """Lark(regex=True) gets the regex module where it is installed (here a
+    stand-in, re under that name) and the NameError of Lark's code where not."""
+    if installed:
+        (tmp_path / "regex.py").write_text("from re import *\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from maestro_spec.grammar import standalone\n"
+        "assert 'regex' not in sys.modules\n"
+        "text = open(sys.argv[2], encoding='utf-8').read()\n"
+        "try:\n"
+        "    parser = standalone.Lark_StandAlone(regex=True)\n"
+        "except NameError as e:\n"
+        "    print(e)\n"
+        "else:\n"
+        "    assert standalone.regex is sys.modules['regex'] and parser.lexer_conf.re_module is standalone.regex\n"
+        "    print(parser.parse(text) == standalone.Lark_StandAlone().parse(text))\n"
+        "print(standalone._has_regex)\n"
+    )
+    out = _run_bare(code, str(tmp_path), str(EXAMPLES / "invoice.maestro")).splitlines()
+    assert out == (["True", "True"] if installed else ["name 'regex' is not defined", "False"])
+
+
+def test_lark_load_unpickles_at_first_use():
+    code = (
+        "import io, sys\n"
+        "from maestro_spec.grammar import standalone\n"
+        "assert 'pickle' not in sys.modules\n"
+        "saved = io.BytesIO()\n"
+        "__import__('pickle').dump({'data': standalone.DATA, 'memo': standalone.MEMO}, saved)\n"
+        "saved.seek(0)\n"
+        "parser = standalone.Lark.load(saved)\n"
+        "assert standalone.pickle is sys.modules['pickle']\n"
+        "text = open(sys.argv[1], encoding='utf-8').read()\n"
+        "print(parser.parse(text) == standalone.Lark_StandAlone().parse(text))\n"
+    )
+    assert _run_bare(code, str(EXAMPLES / "invoice.maestro")).strip() == "True"
+
+
+@pytest.fixture(scope="module")
+def lark_code():
+    """Lark's standalone output for the grammar, before build's trims."""
+    if lark.__version__ != standalone.__version__:
+        pytest.skip(f"standalone.py comes from Lark {standalone.__version__}, lark {lark.__version__} is installed")
+    return build.lark_output()
+
+
+def test_the_trims_refuse_lark_output_of_another_shape(lark_code):
+    assert build._trim_imports(lark_code) in build.generate()
+    moved = lark_code.replace("\nimport pickle, zlib, base64\n", "\nimport pickle,  zlib, base64\n")
+    with pytest.raises(RuntimeError, match="copies of the text"):
+        build._trim_imports(moved)
+    with pytest.raises(RuntimeError, match="expect"):
+        build._trim_imports(lark_code + "\ndef more():\n    return zlib.decompress(b'')\n")
+    with pytest.raises(RuntimeError, match="annotations"):
+        build._trim_imports(lark_code + "\nhints = TextSlice.__annotations__\n")
+
+
+def test_textslice_behaves_as_lark_s_frozen_dataclass(lark_code):
+    import dataclasses
+
+    lark_module = types.ModuleType("lark_standalone_untrimmed")
+    exec(compile(lark_code, "<Lark's standalone output>", "exec", dont_inherit=True), lark_module.__dict__)  # not this file's annotations import
+    ours, theirs = standalone.TextSlice, lark_module.TextSlice
+    assert dataclasses.is_dataclass(theirs) and not dataclasses.is_dataclass(ours)
+    assert ours.__match_args__ == theirs.__match_args__
+
+    def behaviour(cls):
+        seen = []
+
+        def outcome(f):
+            try:
+                seen.append(("value", f()))
+            except Exception as e:  # noqa: BLE001 - the exception is the behaviour
+                seen.append((type(e).__name__, str(e)))
+
+        for args in [("abcdef", 0, 6), ("abcdef", -2, None), ("abcdef", 1, -1), (b"xyz", 0, None), ("", 0, 0), ("abc", 1, 1), (3, 0, 1), ("abc", -9, None)]:
+            outcome(lambda: repr(cls(*args)))
+            outcome(lambda: (lambda s: (s.text, s.start, s.end, len(s), s.is_complete_text(), hash(s) == hash(cls(s.text, s.start, s.end))))(cls(*args)))
+        a, b, c = cls("abcabc", 1, 5), cls("abcabc", 1, 5), cls("abcabc", 1, 4)
+        outcome(lambda: (a == b, a != b, a == c, a != c, a == ("abcabc", 1, 5), a.__eq__(0), len({a, b, c})))
+        outcome(lambda: (a.count("b"), a.rindex("c"), cls.cast_from("ab") == cls("ab", 0, 2), cls.cast_from(a) is a))
+        outcome(lambda: setattr(a, "start", 0))
+        outcome(lambda: setattr(a, "other", 0))
+        outcome(lambda: delattr(a, "end"))
+        outcome(lambda: delattr(a, "other"))
+        sub = type("Sub", (cls,), {})
+        s = sub("abc", 0, 3)
+        outcome(lambda: (repr(s), s == sub("abc", 0, 3), s == cls("abc", 0, 3)))
+        outcome(lambda: setattr(s, "other", 1) or s.other)
+        outcome(lambda: setattr(s, "text", "x"))
+        outcome(lambda: delattr(s, "other") or hasattr(s, "other"))
+        match a:
+            case cls(text, start, end):
+                seen.append(("match", text, start, end))
+        return seen
+
+    assert behaviour(ours) == behaviour(theirs)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ours("abc", 0, 3).end = 1

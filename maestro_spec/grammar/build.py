@@ -6,6 +6,11 @@ standalone tool, so that parsing a spec never imports the lark package:
 Run it after every change to maestro.lark (tests/test_grammar_standalone.py
 fails until then). Needs lark, which the `dev` extra installs; nothing
 at run time imports it.
+
+Lark's output is post-processed in two ways: the LALR states are numbered in a
+fixed order, and the standard-library modules it imports at load but the spec
+parser never uses are imported on first use instead (_TRIMS below), since
+`maestro compile` is a short-lived process that pays for each at every start.
 """
 
 from __future__ import annotations
@@ -33,9 +38,14 @@ _HEADER = '''\
 # --maybe_placeholders maestro.lark` writes (Lark's lark.tools.standalone.gen_standalone,
 # Lark {version}), with the LALR states numbered in a fixed order: Lark numbers
 # them differently from run to run, and the same grammar should give the same file.
+# And with the imports the parser never needs made on first use, not at load (the
+# lark logger, pickle, zlib, base64, regex, dataclasses), and annotations not
+# evaluated at load: the places say "maestro_spec.grammar.build".
 #
 # The code below is Lark's, under the Mozilla Public License 2.0 as its own
 # notice says, not under the MIT license of the rest of maestro-spec.
+
+from __future__ import annotations  # (maestro_spec.grammar.build) ~2 ms of typing subscripts at load
 
 GRAMMAR_SHA256 = "{sha256}"  # of maestro.lark's text (UTF-8, \\n line ends)
 
@@ -53,6 +63,17 @@ def grammar_sha256(text: str | None = None) -> str:
 def generate(text: str | None = None) -> str:
     """The text of standalone.py for the grammar text (maestro.lark's by default)."""
     import lark
+
+    if text is None:
+        text = GRAMMAR_PATH.read_text(encoding="utf-8")
+    return _HEADER.format(command=COMMAND, version=lark.__version__, sha256=grammar_sha256(text)) + _trim_imports(lark_output(text))
+
+
+def lark_output(text: str | None = None) -> str:
+    """What Lark's standalone generator writes for the grammar text
+    (maestro.lark's by default), its states numbered in a fixed order: the
+    code of standalone.py before _trim_imports, with no header."""
+    import lark
     from lark.tools.standalone import gen_standalone
 
     if text is None:
@@ -61,7 +82,7 @@ def generate(text: str | None = None) -> str:
     _number_states_in_a_fixed_order(parser)
     out = io.StringIO()
     gen_standalone(parser, out=out)
-    return _HEADER.format(command=COMMAND, version=lark.__version__, sha256=grammar_sha256(text)) + out.getvalue()
+    return out.getvalue()
 
 
 def _number_states_in_a_fixed_order(parser) -> None:
@@ -103,6 +124,180 @@ def _number_states_in_a_fixed_order(parser) -> None:
         {start: number[s] for start, s in table.start_states.items()},
         {start: number[s] for start, s in table.end_states.items()},
     )
+
+
+# The imports Lark's standalone code makes at load that the spec parser never
+# uses, made on first use instead: (Lark's exact text, what replaces it). Each
+# text must be found exactly once, and the names involved used exactly where
+# these texts expect them (_LARK_NAME_USES), or generate() fails: a Lark whose
+# output changed shape needs these looked at again, not applied blindly.
+# Measured on the load of standalone.py after what the compile path imports
+# before it: logging ~8 ms (with threading, traceback, string, textwrap),
+# pickle, zlib and base64 ~3 ms, the failed `import regex` ~0.2 ms (~20 ms where
+# regex is installed), the @dataclass class ~1.5 ms.
+_TRIMS = [
+    # logging and dataclasses (TextSlice, below) at first use.
+    (
+        "import sys, re\nimport logging\nfrom dataclasses import dataclass\nfrom typing import Generic, AnyStr\n",
+        "import sys, re\nfrom typing import Generic, AnyStr\n",
+    ),
+    # The lark logger: the same logger, set up the same way, when first used.
+    (
+        'logger: logging.Logger = logging.getLogger("lark")\n'
+        "logger.addHandler(logging.StreamHandler())\n"
+        "##\n\n##\n\n"
+        "logger.setLevel(logging.CRITICAL)\n",
+        "\nclass _OnFirstUse:\n"
+        "    # (maestro_spec.grammar.build) Stands for this module's global `name` until\n"
+        "    # the first use of one of its attributes, which makes it with load() and\n"
+        "    # rebinds the global to it. For the lark logger (debug messages, Lark's\n"
+        "    # cache) and pickle (Lark.save and Lark.load): the spec parser uses neither.\n"
+        "    def __init__(self, name, load):\n"
+        "        self._name = name\n"
+        "        self._load = load\n"
+        "\n"
+        "    def __getattr__(self, attr):\n"
+        "        if attr in ('_name', '_load'):\n"
+        "            raise AttributeError(attr)\n"
+        "        value = globals()[self._name]\n"
+        "        if value is self:\n"
+        "            value = globals()[self._name] = self._load()\n"
+        "        return getattr(value, attr)\n"
+        "\n"
+        "\n"
+        "def _lark_logger():\n"
+        "    import logging\n"
+        '    logger = logging.getLogger("lark")\n'
+        "    logger.addHandler(logging.StreamHandler())\n"
+        "    logger.setLevel(logging.CRITICAL)\n"
+        "    return logger\n"
+        "\n"
+        "\n"
+        "logger: logging.Logger = _OnFirstUse('logger', _lark_logger)\n",
+    ),
+    # regex: imported (if installed) the first time _has_regex is tested.
+    (
+        "try:\n    import regex\n    _has_regex = True\nexcept ImportError:\n    _has_regex = False\n",
+        "class _RegexIfInstalled:\n"
+        "    # (maestro_spec.grammar.build) Lark's `try: import regex` (then _has_regex =\n"
+        "    # True, else False), done the first time _has_regex is tested, which rebinds\n"
+        "    # it to that bool: each use of `regex` follows such a test, or is\n"
+        "    # _regex_module(). The spec parser uses re, never the regex module.\n"
+        "    def __bool__(self):\n"
+        "        global regex, _has_regex\n"
+        "        try:\n"
+        "            import regex\n"
+        "            _has_regex = True\n"
+        "        except ImportError:\n"
+        "            _has_regex = False\n"
+        "        return _has_regex\n"
+        "\n"
+        "\n"
+        "def _regex_module():\n"
+        "    bool(_has_regex)  # imports regex if it is installed\n"
+        "    return regex  # else a NameError, as Lark's own code gives\n"
+        "\n"
+        "\n"
+        "_has_regex = _RegexIfInstalled()\n",
+    ),
+    (
+        "lexer_conf.re_module = regex if options.regex else re\n",
+        "lexer_conf.re_module = _regex_module() if options.regex else re\n",
+    ),
+    # TextSlice: the methods @dataclass(frozen=True) would make, written out.
+    (
+        "@dataclass(frozen=True)\n"
+        "class TextSlice(Generic[AnyStr]):\n"
+        "    #--\n"
+        "    text: AnyStr\n"
+        "    start: int\n"
+        "    end: int\n"
+        "\n",
+        "class TextSlice(Generic[AnyStr]):\n"
+        "    #--\n"
+        "    text: AnyStr\n"
+        "    start: int\n"
+        "    end: int\n"
+        "\n"
+        "    # (maestro_spec.grammar.build) What @dataclass(frozen=True) made of the three\n"
+        "    # fields, without importing dataclasses (which is no dataclass for\n"
+        "    # dataclasses.fields(), is_dataclass() and replace()).\n"
+        "    __match_args__ = ('text', 'start', 'end')\n"
+        "\n"
+        "    def __init__(self, text: AnyStr, start: int, end: int) -> None:\n"
+        "        object.__setattr__(self, 'text', text)\n"
+        "        object.__setattr__(self, 'start', start)\n"
+        "        object.__setattr__(self, 'end', end)\n"
+        "        self.__post_init__()\n"
+        "\n"
+        "    def __repr__(self):\n"
+        '        return f"{self.__class__.__qualname__}(text={self.text!r}, start={self.start!r}, end={self.end!r})"\n'
+        "\n"
+        "    def __eq__(self, other):\n"
+        "        if other.__class__ is self.__class__:\n"
+        "            return (self.text, self.start, self.end) == (other.text, other.start, other.end)\n"
+        "        return NotImplemented\n"
+        "\n"
+        "    def __hash__(self):\n"
+        "        return hash((self.text, self.start, self.end))\n"
+        "\n"
+        "    def __setattr__(self, name, value):\n"
+        "        if type(self) is TextSlice or name in ('text', 'start', 'end'):\n"
+        "            from dataclasses import FrozenInstanceError\n"
+        '            raise FrozenInstanceError(f"cannot assign to field {name!r}")\n'
+        "        super(TextSlice, self).__setattr__(name, value)\n"
+        "\n"
+        "    def __delattr__(self, name):\n"
+        "        if type(self) is TextSlice or name in ('text', 'start', 'end'):\n"
+        "            from dataclasses import FrozenInstanceError\n"
+        '            raise FrozenInstanceError(f"cannot delete field {name!r}")\n'
+        "        super(TextSlice, self).__delattr__(name)\n"
+        "\n",
+    ),
+    # pickle at first use; zlib and base64 only decode a compressed DATA, and
+    # this file's is a literal.
+    (
+        "\nimport pickle, zlib, base64\nDATA = (\n",
+        "\npickle = _OnFirstUse('pickle', lambda: __import__('pickle'))\nDATA = (\n",
+    ),
+]
+
+# How often each name occurs in Lark's output as a name of its own (not after
+# a dot): the trims above account for each of these uses and no other.
+_LARK_NAME_USES = {"logging": 5, "dataclass": 2, "regex": 5, "_has_regex": 5, "pickle": 7, "zlib": 1, "base64": 1}
+# `from __future__ import annotations` (the header) is safe while nothing reads
+# an annotation at run time.
+_ANNOTATION_READERS = ("__annotations__", "get_type_hints", "signature", "dataclasses.fields", "__future__")
+
+
+def _name_uses(text: str) -> dict[str, int]:
+    import tokenize
+
+    counts = dict.fromkeys(_LARK_NAME_USES, 0)
+    after_dot = False
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.NAME and tok.string in counts and not after_dot:
+            counts[tok.string] += 1
+        if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+            after_dot = tok.type == tokenize.OP and tok.string == "."
+    return counts
+
+
+def _trim_imports(text: str) -> str:
+    """Lark's output with _TRIMS made, or an error if its shape is not the one
+    they were written for."""
+    uses = _name_uses(text)
+    if uses != _LARK_NAME_USES:
+        raise RuntimeError(f"Lark's standalone output uses {uses}, the trims in {__name__} expect {_LARK_NAME_USES}: look at them again")
+    readers = [r for r in _ANNOTATION_READERS if r in text]
+    if readers:
+        raise RuntimeError(f"Lark's standalone output has {readers}: the header's `from __future__ import annotations` may change it")
+    for old, new in _TRIMS:
+        found = text.count(old)
+        if found != 1:
+            raise RuntimeError(f"Lark's standalone output has {found} copies of the text {old!r}, the trims in {__name__} expect 1: look at them again")
+        text = text.replace(old, new)
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
