@@ -146,3 +146,12 @@ def test_generated_schemas(schema):
 
 def test_budget_constant_is_sane():
     assert 100 <= MAX_NODES <= 100_000
+
+
+def test_an_optional_property_no_value_may_take_is_left_out():
+    # A property whose schema is `false` validates nothing: when it is not
+    # required, the example must not have it (hypothesis found "summary": false).
+    schema = {"type": "object", "properties": {"summary": False, "n": {"type": "integer"}}}
+    value = example(schema)
+    assert "summary" not in value and isinstance(value["n"], int)
+    valid(schema, value)

@@ -348,11 +348,15 @@ _BOUNDS = (("minimum", "maximum"), ("exclusiveMinimum", "maximum"), ("minimum", 
 
 
 def _contradictory(schema) -> bool:
-    """A lower bound above its upper bound anywhere in the schema."""
+    """A lower bound above its upper bound anywhere in the schema, or a
+    required property whose schema is false (no value may take it)."""
     stack = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict) and any(isinstance(r, str) and props.get(r) is False for r in node.get("required") or ()):
+                return True
             for low, high in _BOUNDS:
                 a, b = node.get(low), node.get(high)
                 if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)) and a > b:

@@ -344,6 +344,8 @@ def _object(schema: dict, root, depth: int, budget: _Budget, name: str) -> dict:
         if depth >= MAX_DEPTH or budget.nodes >= MAX_NODES:
             break
         sub = props.get(key, extra if isinstance(extra, dict) else True)
+        if sub is False and key not in required:
+            continue  # an optional property that no value may take is left out
         out[key] = _gen(sub, root, depth + 1, budget, 0, key)
     i = 0
     while len(out) < least and extra is not False and budget.nodes < MAX_NODES:
