@@ -154,6 +154,29 @@ def test_same_tree_tokens_and_comments_as_lark(path, reference):
     assert _lex(get_parser(), text) == _lex(lark_parser, text)
 
 
+@pytest.fixture(scope="module")
+def fallback():
+    """The parser Python before 3.11.5 gets (grammar.use_patterns with the
+    string terminals' forms without possessive groups)."""
+    from maestro_spec.grammar import _WITHOUT_POSSESSIVE_REPEATS, use_patterns
+
+    parser = standalone.Lark_StandAlone()
+    use_patterns(parser, _WITHOUT_POSSESSIVE_REPEATS)
+    assert {t.name: t.pattern.value for t in parser.terminals if t.name in _WITHOUT_POSSESSIVE_REPEATS} == _WITHOUT_POSSESSIVE_REPEATS
+    return parser
+
+
+def test_the_fallback_terminals_lex_as_the_grammar_s(fallback, reference):
+    # Every spec, and each example cut short and with a character dropped.
+    texts = [path.read_text(encoding="utf-8") for path in SPECS]
+    for text in [t for t in texts[:12]]:
+        step = max(1, len(text) // 25)
+        texts += [text[:i] for i in range(0, len(text), step)] + [text[:i] + text[i + 1 :] for i in range(step // 2, len(text), step)]
+    for text in texts:
+        assert _parse(fallback, text) == _parse(reference[0], text), repr(text)
+        assert _lex(fallback, text) == _lex(reference[0], text), repr(text)
+
+
 @pytest.mark.parametrize("name", sorted(SYNTAX_ERRORS))
 def test_same_syntax_error_as_lark(name, reference):
     text = SYNTAX_ERRORS[name]

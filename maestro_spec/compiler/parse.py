@@ -53,7 +53,7 @@ class _ToAST(Transformer):
         # the lexer matched, and str() of an exact str is that same object.
         raw = str(tok.value)
         try:
-            # dedent_long reads the body inside raw's quotes: no copy of a 1 MB body
+            # dedent_long reads the body between raw's quotes: no slice of it to begin with
             value = unescape(dedent_long(raw, quote, len(raw) - quote) if triple else raw[quote:-quote])
         except BadEscape as e:
             body = raw[quote:-quote]

@@ -88,8 +88,8 @@ def _dedent(text: str, start: int, end: int) -> str:
     """dedent_text(text[start:end]).
 
     The usual text (every line with text indented alike, no line of spaces
-    and tabs alone but the margin itself) takes two C-speed passes: one regex
-    search that finds no line breaking the first line's margin, and one
+    and tabs alone but the margin itself) takes one regex search that finds
+    no line breaking the first line's margin, then one slice and one
     str.replace (a 1 MB body: ~2.5 ms, against ~11 ms a line at a time).
     Any other text goes line by line."""
     found = _TEXT_RE.search(text, start, end)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import sys
 from pathlib import Path
 
 GRAMMAR_PATH = Path(__file__).with_name("maestro.lark")
@@ -51,8 +52,31 @@ def _keep_comment(tok):
     return tok
 
 
+# CPython before 3.11.5 matches a possessive repeat of a group that can
+# backtrack wrongly (CPython gh-106052): there LONG_STRING's form in
+# maestro.lark never matches. Those versions get the forms the grammar had
+# before: the same language (tests/test_string_terminals.py), ~3x slower on
+# ASCII text and with state kept per escape.
+_WITHOUT_POSSESSIVE_REPEATS = {
+    "LONG_STRING": r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""',
+    "STRING": r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"',
+}
+
+
 @functools.lru_cache(maxsize=None)
 def _spec_parser():
     from .standalone import Lark_StandAlone
 
-    return Lark_StandAlone(lexer_callbacks={"COMMENT": _keep_comment})
+    parser = Lark_StandAlone(lexer_callbacks={"COMMENT": _keep_comment})
+    if sys.version_info < (3, 11, 5):
+        use_patterns(parser, _WITHOUT_POSSESSIVE_REPEATS)
+    return parser
+
+
+def use_patterns(parser, patterns: dict[str, str]) -> None:
+    """Give the terminals named in `patterns` those regexes instead. The
+    lexers share the parser's terminal objects and compile their regexes on
+    first use, so this holds for a parser that has not lexed yet."""
+    for terminal in parser.terminals:
+        if terminal.name in patterns:
+            terminal.pattern.value = patterns[terminal.name]
