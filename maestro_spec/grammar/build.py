@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -66,7 +67,19 @@ def generate(text: str | None = None) -> str:
 
     if text is None:
         text = GRAMMAR_PATH.read_text(encoding="utf-8")
-    return _HEADER.format(command=COMMAND, version=lark.__version__, sha256=grammar_sha256(text)) + _trim_imports(lark_output(text))
+    code = _same_widths_on_every_python(_trim_imports(lark_output(text)))
+    return _HEADER.format(command=COMMAND, version=lark.__version__, sha256=grammar_sha256(text)) + code
+
+
+# Lark stores each terminal's (min, max) match width, and an unbounded max is
+# re's own bound: 2**64 where re._parser has MAXWIDTH (3.11.5 on), MAXREPEAT
+# (2**32 - 1) before, as on Debian 12's 3.11.2. The widths only order the
+# terminals, so the file says 2**64 whichever Python generated it.
+_UNBOUNDED_WIDTH = re.compile(r"('_width': \[\d+, )(4294967295|18446744073709551616)\]")
+
+
+def _same_widths_on_every_python(code: str) -> str:
+    return _UNBOUNDED_WIDTH.sub(r"\g<1>18446744073709551616]", code)
 
 
 def lark_output(text: str | None = None) -> str:
