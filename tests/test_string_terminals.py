@@ -4,6 +4,7 @@ what the original (?:a|b)* forms accepted, and in linear time."""
 from __future__ import annotations
 
 import re
+import sys
 import tracemalloc
 
 from hypothesis import given, settings
@@ -61,5 +62,7 @@ def test_a_long_string_lexes_without_a_frame_per_character():
             tracemalloc.stop()
         assert m and m.end() == len(text)
         # Possessive loops keep no state per item either (the unrolled forms
-        # before them: ~24 MiB here, for the escapes).
-        assert peak < 2 * 2**20, f"{name}: {peak / 2**20:.0f} MiB for 1 MB"
+        # before them, which Python before 3.11.5 still lexes with: ~13-24
+        # MiB here, for the escapes).
+        bound = 2 if sys.version_info >= (3, 11, 5) else 40
+        assert peak < bound * 2**20, f"{name}: {peak / 2**20:.0f} MiB for 1 MB"
