@@ -217,7 +217,7 @@ def main() -> int:
     import os
 
     os.chdir(ROOT)
-    rounds_at = {1_000: 30, 100_000: 15, 1_000_000: 11, 10_000_000: 3} if not args.quick else {1_000: 10, 100_000: 3, 1_000_000: 3, 10_000_000: 1}
+    rounds_at = {1_000: 30, 100_000: 15, 1_000_000: 11, 10_000_000: 5} if not args.quick else {1_000: 10, 100_000: 3, 1_000_000: 3, 10_000_000: 1}
     processes(args.runs if not args.quick else 5)
     sizes(args.max_size, rounds_at)
     diagnostics(9 if not args.quick else 2)
