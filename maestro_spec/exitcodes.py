@@ -46,14 +46,6 @@ def cannot_write_stdout(error: OSError) -> str:
     return f"cannot write the output: {error.strerror or error}"
 
 
-def internal_error_lines(error: BaseException) -> list[str]:
-    """The lines a command prints before exiting EXIT_INTERNAL: a bug, never the input."""
-    return [
-        f"internal error: {type(error).__name__}: {error}",
-        "  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it",
-    ]
-
-
 def run_guarded(command: Callable[[], object]) -> None:
     """Run a whole `maestro` invocation with the last line of defence both
     entries share (entry.start, the click CLI's cli.run): no traceback
@@ -67,7 +59,8 @@ def run_guarded(command: Callable[[], object]) -> None:
     except Exception as e:  # the last line of defence, not control flow
         if os.environ.get("MAESTRO_DEBUG"):
             raise
-        print("\n".join(internal_error_lines(e)), file=sys.stderr)
+        print(f"internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        print("  hint: this is a bug in maestro-spec; rerun with MAESTRO_DEBUG=1 for the traceback and report it", file=sys.stderr)
         sys.exit(EXIT_INTERNAL)
 
 

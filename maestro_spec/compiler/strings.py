@@ -10,7 +10,8 @@ from collections import Counter
 
 from .diagnostics import Span
 
-PLACEHOLDER_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
+_PLACEHOLDER_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+PLACEHOLDER_RE = re.compile(r"\{\{\s*(" + _PLACEHOLDER_NAME + r")\s*\}\}")
 
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 # A lone surrogate (half of a pair) is not text: it cannot be written as UTF-8.
@@ -95,7 +96,8 @@ def _dedent(text: str, start: int, end: int) -> str:
     found = _TEXT_RE.search(text, start, end)
     if found is not None:
         at = found.start()
-        line = text.rfind("\n", start, at) + 1 or start
+        before = text.rfind("\n", start, at)
+        line = start if before == -1 else before + 1  # where the first line with text starts
         margin = text[line:at]
         # Before the first text: empty lines only (a line of spaces there
         # must come out empty, which the line-by-line path does).
@@ -170,7 +172,7 @@ def offset_span(raw: str, start: Span, begin: int, end: int) -> Span:
 
 
 # A whole {{placeholder}} as written, without groups: findall() gives the forms.
-_PLACEHOLDER_FORM_RE = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_.\-]*\s*\}\}")
+_PLACEHOLDER_FORM_RE = re.compile(r"\{\{\s*" + _PLACEHOLDER_NAME + r"\s*\}\}")
 # PLACEHOLDER_RE with the whole placeholder captured too: split() then gives
 # [text, whole, name, text, whole, name, ..., text] in one C-speed pass.
 _PLACEHOLDER_SPLIT_RE = re.compile(f"({PLACEHOLDER_RE.pattern})")
@@ -180,7 +182,8 @@ _FEW_FORMS = 8
 
 def placeholder_forms(text: str) -> dict[str, int]:
     """Each distinct {{placeholder}} of text as written ("{{topic}}",
-    "{{ topic }}") -> how many times it occurs, from one regex pass."""
+    "{{ topic }}") -> how many times it occurs: two counts when one form
+    holds every "{" of the text, else one regex pass."""
     if "{{" not in text:
         return {}
     first = _PLACEHOLDER_FORM_RE.search(text)

@@ -7,10 +7,12 @@ Run it after every change to maestro.lark (tests/test_grammar_standalone.py
 fails until then). Needs lark, which the `dev` extra installs; nothing
 at run time imports it.
 
-Lark's output is post-processed in two ways: the LALR states are numbered in a
-fixed order, and the standard-library modules it imports at load but the spec
-parser never uses are imported on first use instead (_TRIMS below), since
-`maestro compile` is a short-lived process that pays for each at every start.
+Lark's output is post-processed in three ways: the LALR states are numbered
+in a fixed order; the standard-library modules it imports at load but the
+spec parser never uses are imported on first use instead (_TRIMS below),
+since `maestro compile` is a short-lived process that pays for each at every
+start; and an unbounded terminal width is written the same whichever Python
+runs the build (_same_widths_on_every_python).
 """
 
 from __future__ import annotations
