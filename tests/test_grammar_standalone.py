@@ -112,6 +112,15 @@ def test_the_generated_file_is_exactly_what_the_generator_writes():
     assert build.generate() == build.generate()
 
 
+def test_an_unbounded_width_is_written_alike_by_every_python():
+    # re's bound is 2**32 - 1 before Python 3.11.5 (Debian 12's 3.11.2), 2**64 after.
+    before = "'_width': [6, 4294967295], x, '_width': [1, 18446744073709551616], '_width': [3, 12]"
+    assert build._same_widths_on_every_python(before) == (
+        "'_width': [6, 18446744073709551616], x, '_width': [1, 18446744073709551616], '_width': [3, 12]"
+    )
+    assert "4294967295" not in build.OUTPUT.read_text(encoding="utf-8")
+
+
 def test_the_generator_writes_the_file_once(tmp_path, monkeypatch, capsys):
     out = tmp_path / "standalone.py"
     monkeypatch.setattr(build, "OUTPUT", out)
